@@ -1,0 +1,492 @@
+"""A trader's account: a cross wallet, isolated margins, and at most one position per symbol.
+
+Balances (all in USDT)::
+
+    wallet balance     = the cross pool (deposits +/- realized PnL, fees, funding)
+    isolated margin    = what backs one isolated position, ring-fenced from everything else
+    margin balance     = wallet balance + uPnL of the cross positions       (cross equity)
+    available balance  = max(0, wallet balance + min(0, cross uPnL) - cross initial margin)
+    margin ratio       = cross maintenance margin / margin balance          (100 % liquidates)
+
+A cross position is backed by the whole wallet: its loss can take the wallet and, with it,
+every other cross position. An isolated position can lose its isolated margin and nothing more.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from .errors import (
+    InsufficientMarginError,
+    InvalidLeverageError,
+    MarginModeError,
+    NoPositionError,
+    ReduceTooLargeError,
+    WouldLiquidateError,
+)
+from .events import qty, usd
+from .exchange import FEE_POOL
+from .formulas import _solve
+from .money import ZERO, amount, to_decimal
+from .position import CROSS, ISOLATED, Position
+from .risk import Risk, bucket_risk, maintenance_margin
+
+MODES = (CROSS, ISOLATED)
+
+
+def _f(x) -> float:
+    """Decimal -> float for display, with -0.0 shown as 0.0."""
+    return float(x) + 0.0
+
+
+class Account:
+    """Open with :meth:`Exchange.open_account`; trade with :meth:`buy`, :meth:`sell`,
+    :meth:`close`; manage isolated margin with :meth:`add_margin` and :meth:`remove_margin`."""
+
+    def __init__(self, exchange, trader: str, mode: str = CROSS, leverage=10):
+        if mode not in MODES:
+            raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
+        self.exchange = exchange
+        self.trader = trader
+        self.mode = mode
+        self.leverage = to_decimal(leverage, "leverage", InvalidLeverageError)
+        if self.leverage < 1:
+            raise InvalidLeverageError(f"leverage must be at least 1x, got {leverage!r}")
+        self.positions: dict[str, Position] = {}
+
+    def __repr__(self) -> str:
+        return (f"<Account {self.trader}: wallet {usd(self.wallet_balance)} USDT, "
+                f"{len(self.positions)} position(s)>")
+
+    # --- places in the ledger ----------------------------------------------------------------
+    @property
+    def wallet_place(self) -> str:
+        return f"{self.trader}:wallet"
+
+    def isolated_place(self, symbol: str) -> str:
+        return f"{self.trader}:isolated:{symbol}"
+
+    def bucket_place(self, symbol: str) -> str:
+        """Where the collateral of the position in ``symbol`` lives."""
+        pos = self.positions.get(symbol)
+        if pos is not None and pos.mode == ISOLATED:
+            return self.isolated_place(symbol)
+        return self.wallet_place
+
+    # --- balances ------------------------------------------------------------------------------
+    @property
+    def _ledger(self):
+        return self.exchange.ledger
+
+    @property
+    def wallet_balance(self) -> Decimal:
+        return self._ledger.balance(self.wallet_place)
+
+    def isolated_margin(self, symbol: str) -> Decimal:
+        return self._ledger.balance(self.isolated_place(symbol))
+
+    @property
+    def total_balance(self) -> Decimal:
+        """Wallet balance + every isolated margin: all the money the trader has here."""
+        return self.wallet_balance + sum(
+            (self.isolated_margin(p.symbol) for p in self.isolated_positions), ZERO)
+
+    @property
+    def cross_positions(self) -> list[Position]:
+        return [p for _, p in sorted(self.positions.items()) if p.mode == CROSS]
+
+    @property
+    def isolated_positions(self) -> list[Position]:
+        return [p for _, p in sorted(self.positions.items()) if p.mode == ISOLATED]
+
+    def _marks(self):
+        return self.exchange.marks
+
+    def _contracts(self):
+        return self.exchange.contracts
+
+    def cross_risk(self) -> Risk:
+        """Risk of the cross bucket: wallet balance backing every cross position."""
+        return bucket_risk(self.wallet_balance, self.cross_positions, self._marks(),
+                           self._contracts(), self.exchange.rules)
+
+    def isolated_risk(self, symbol: str) -> Risk:
+        """Risk of one isolated position, backed by its isolated margin only."""
+        pos = self.position(symbol)
+        if pos.mode != ISOLATED:
+            raise MarginModeError(f"{symbol} is a cross position: it has no isolated bucket")
+        return bucket_risk(self.isolated_margin(symbol), [pos], self._marks(),
+                           self._contracts(), self.exchange.rules)
+
+    def buckets(self) -> dict[str, Risk]:
+        """``{"cross": risk, symbol: risk for each isolated position}``."""
+        out = {CROSS: self.cross_risk()}
+        for p in self.isolated_positions:
+            out[p.symbol] = self.isolated_risk(p.symbol)
+        return out
+
+    @property
+    def margin_balance(self) -> Decimal:
+        """Wallet balance + cross uPnL."""
+        return self.cross_risk().equity
+
+    @property
+    def equity(self) -> Decimal:
+        """Everything: wallet balance + isolated margins + uPnL of every position."""
+        return sum((r.equity for r in self.buckets().values()), ZERO)
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        marks = self._marks()
+        return sum((p.unrealized_pnl(marks[p.symbol]) for p in self.positions.values()), ZERO)
+
+    @property
+    def available_balance(self) -> Decimal:
+        """max(0, wallet + min(0, cross uPnL) - cross initial margin): what can open more."""
+        r = self.cross_risk()
+        upnl = r.equity - self.wallet_balance
+        return max(ZERO, self.wallet_balance + min(ZERO, upnl) - r.initial)
+
+    @property
+    def margin_ratio(self) -> Decimal:
+        """Cross maintenance margin / margin balance (0 with no cross position)."""
+        return self.cross_risk().margin_ratio
+
+    # --- one position ---------------------------------------------------------------------------
+    def position(self, symbol: str) -> Position:
+        self.exchange.contract(symbol)
+        try:
+            return self.positions[symbol]
+        except KeyError:
+            raise NoPositionError(f"{self.trader} has no open {symbol} position") from None
+
+    def maintenance_margin(self, symbol: str) -> Decimal:
+        pos = self.position(symbol)
+        return maintenance_margin(pos, self._marks()[symbol], self.exchange.contract(symbol),
+                                  self.exchange.rules)
+
+    def _others(self, pos: Position) -> tuple[Decimal, Decimal]:
+        """(collateral + uPnL of the other positions in the bucket, their maintenance margin)."""
+        if pos.mode == ISOLATED:
+            return self.isolated_margin(pos.symbol), ZERO
+        others = [p for p in self.cross_positions if p.symbol != pos.symbol]
+        r = bucket_risk(self.wallet_balance, others, self._marks(), self._contracts(),
+                        self.exchange.rules)
+        return r.equity, r.maintenance
+
+    def liquidation_price(self, symbol: str) -> Decimal | None:
+        """Where this position's bucket reaches margin ratio 100 %, others held at their marks.
+
+        Isolated: from the isolated margin alone. Cross: from the wallet balance plus the other
+        cross positions' uPnL minus their maintenance margin (so it moves when they move).
+        """
+        pos = self.position(symbol)
+        backing, other_mm = self._others(pos)
+        return _solve(pos.sign, pos.quantity, pos.entry_price, backing - other_mm,
+                      self.exchange.contract(symbol), self.exchange.rules)
+
+    def bankruptcy_price(self, symbol: str) -> Decimal | None:
+        """Where this position's bucket equity is zero: EP - s * backing / Q."""
+        pos = self.position(symbol)
+        backing, _ = self._others(pos)
+        p = pos.entry_price - pos.sign * backing / pos.quantity
+        return p if p > 0 else None
+
+    # --- money in and out ---------------------------------------------------------------------
+    def deposit(self, value) -> Decimal:
+        v = amount(value, "deposit", allow_zero=False)
+        with self.exchange.atomic():
+            v = self._ledger.deposit(self.wallet_place, v, f"{self.trader} deposit")
+            self.exchange.events.append("deposit", f"{self.trader} deposits {usd(v)} USDT",
+                                        trader=self.trader, amount=v)
+        return v
+
+    def withdraw(self, value) -> Decimal:
+        v = amount(value, "withdrawal", allow_zero=False)
+        if v > self.available_balance:
+            raise InsufficientMarginError(
+                f"{self.trader} can withdraw at most {usd(self.available_balance)} USDT "
+                f"(available balance); asked for {usd(v)}"
+            )
+        with self.exchange.atomic():
+            v = self._ledger.withdraw(self.wallet_place, v, f"{self.trader} withdrawal")
+            self.exchange.events.append("withdrawal", f"{self.trader} withdraws {usd(v)} USDT",
+                                        trader=self.trader, amount=-v)
+        return v
+
+    # --- trading -------------------------------------------------------------------------------
+    def buy(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
+        """Buy ``quantity`` (opens or adds to a long, reduces or flips a short).
+
+        ``price`` defaults to the mark; ``leverage`` and ``mode`` to the account's defaults for
+        a new position (an open position keeps its own). Returns the realized PnL.
+        """
+        return self._trade(symbol, +1, quantity, price, leverage, mode, maker)
+
+    def sell(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
+        """Sell ``quantity`` (opens or adds to a short, reduces or flips a long)."""
+        return self._trade(symbol, -1, quantity, price, leverage, mode, maker)
+
+    def close(self, symbol: str, quantity=None, price=None, maker=False) -> Decimal:
+        """Close ``quantity`` of the position (all of it by default); never flips."""
+        pos = self.position(symbol)
+        spec = self.exchange.contract(symbol)
+        q = pos.quantity if quantity is None else spec.check_quantity(quantity)
+        if q > pos.quantity:
+            raise ReduceTooLargeError(
+                f"cannot close {qty(q)} {spec.base}: the {symbol} {pos.side} is only "
+                f"{qty(pos.quantity)} {spec.base}"
+            )
+        return self._trade(symbol, -pos.sign, q, price, None, None, maker)
+
+    def _trade(self, symbol, direction, quantity, at_price, leverage, mode, maker) -> Decimal:
+        ex = self.exchange
+        spec = ex.contract(symbol)
+        q = spec.check_quantity(quantity)
+        p = spec.check_price(at_price, "trade price") if at_price is not None else None
+        if p is None:
+            p = ex.mark(symbol)
+        pos = self.positions.get(symbol)
+        if mode is not None and mode not in MODES:
+            raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
+        if pos is not None and mode is not None and mode != pos.mode:
+            raise MarginModeError(
+                f"the open {symbol} position is {pos.mode}; close it before trading {symbol} "
+                f"in {mode} mode"
+            )
+        if pos is not None and leverage is not None and \
+                to_decimal(leverage, "leverage", InvalidLeverageError) != pos.leverage:
+            raise InvalidLeverageError(
+                f"the open {symbol} position uses {pos.leverage:g}x; close it to change leverage"
+            )
+        signed = direction * q
+        if pos is None:
+            mode = mode or self.mode
+            lev = leverage if leverage is not None else min(self.leverage,
+                                                            spec.max_leverage(q * p))
+            new, realized, closed = Position(symbol, signed, p, Decimal(lev), mode), ZERO, ZERO
+        else:
+            mode, lev = pos.mode, pos.leverage
+            new, realized, closed = pos.apply_fill(signed, p)
+        opened = q - closed
+        if opened > 0:
+            lev = spec.check_leverage(lev, new.quantity * p)
+            new = Position(symbol, new.size, new.entry_price, lev, mode)
+        fee_rate = spec.maker_fee if maker else spec.taker_fee
+
+        verb = "buys" if direction > 0 else "sells"
+        what = (f"{self.trader} {verb} {qty(q)} {spec.base} of {symbol} at {usd(p)}"
+                f" ({mode}, {(new or pos).leverage:g}x)")  # new is None only when pos is not
+        if closed > 0:
+            what += f", realizing {usd(realized)} USDT"
+        if new is None:
+            what += "; position closed"
+
+        with ex.atomic():
+            if symbol not in ex.marks:
+                ex.marks[symbol] = p
+            ex.events.append("fill", what, trader=self.trader, symbol=symbol, quantity=signed,
+                             price=p, amount=realized)
+            if closed > 0:
+                self._settle_close(pos, new, closed, realized, p, fee_rate)
+                if new is None or new.sign != pos.sign:
+                    self.positions.pop(symbol, None)  # flat before any new side is paid for
+                else:
+                    self.positions[symbol] = new
+            if opened > 0:
+                self._pay_for_open(new, opened, p, fee_rate)
+                self.positions[symbol] = new
+            self._refuse_if_liquidatable(symbol if new is not None else None)
+            ex.run_liquidations()
+        return realized
+
+    def _settle_close(self, pos: Position, new, closed, realized, p, fee_rate):
+        """Realized PnL and the closing fee go through the position's own bucket; an isolated
+        bucket then gives back the margin of the part closed."""
+        ex = self.exchange
+        place = self.bucket_place(pos.symbol)
+        ex.settle_pnl(place, realized, f"realized PnL {pos.symbol}", self.trader, pos.symbol)
+        fee = min(closed * p * fee_rate, self._ledger.balance(place))
+        self._pay_fee(place, fee, pos.symbol)
+        if pos.mode == ISOLATED:
+            left = self._ledger.balance(place)
+            release = left if (new is None or new.sign != pos.sign) else \
+                left * closed / pos.quantity
+            self._ledger.transfer(place, self.wallet_place, release,
+                                  f"release isolated margin {pos.symbol}")
+
+    def _pay_for_open(self, new: Position, opened, p, fee_rate):
+        """Initial margin Q*P/L must fit in the available balance, plus the fee to open."""
+        im = opened * p / new.leverage
+        fee = opened * p * fee_rate
+        if im + fee > self.available_balance:
+            raise InsufficientMarginError(
+                f"{self.trader} needs {usd(im)} USDT initial margin + {usd(fee)} fee to open "
+                f"{qty(opened)} {new.symbol} at {new.leverage:g}x, but the available balance "
+                f"is {usd(self.available_balance)} USDT"
+            )
+        self._pay_fee(self.wallet_place, fee, new.symbol)
+        if new.mode == ISOLATED:
+            self._ledger.transfer(self.wallet_place, self.isolated_place(new.symbol), im,
+                                  f"isolated margin {new.symbol}")
+
+    def _pay_fee(self, place, fee, symbol):
+        if fee <= 0:
+            return
+        paid = self._ledger.transfer(place, FEE_POOL, fee, f"trading fee {symbol}")
+        if paid > 0:
+            self.exchange.events.append(
+                "fee", f"{self.trader} pays {usd(paid)} USDT trading fee on {symbol}",
+                trader=self.trader, symbol=symbol, amount=-paid)
+
+    def _refuse_if_liquidatable(self, symbol):
+        """After a user action the touched bucket must stay above maintenance margin."""
+        pos = self.positions.get(symbol) if symbol else None
+        checks = [(self.cross_risk(), "cross margin")]
+        if pos is not None and pos.mode == ISOLATED:
+            checks.append((self.isolated_risk(symbol), f"isolated {symbol} position"))
+        for risk, where in checks:
+            if risk.is_liquidatable:
+                raise WouldLiquidateError(
+                    f"refused: this would leave {self.trader}'s {where} with equity "
+                    f"{usd(risk.equity)} USDT at or below its maintenance margin "
+                    f"{usd(risk.maintenance)} USDT, an immediate liquidation"
+                )
+
+    def deleverage(self, symbol: str, take: Decimal, at_price: Decimal, rank: int) -> Decimal:
+        """Auto-deleveraging: close ``take`` of this position at ``at_price`` (the bankrupt
+        trader's bankruptcy price), without fee. Returns the realized PnL."""
+        pos = self.positions[symbol]
+        new, realized, closed = pos.apply_fill(-pos.sign * take, at_price)
+        self._settle_close(pos, new, closed, realized, at_price, ZERO)
+        if new is None:
+            del self.positions[symbol]
+        else:
+            self.positions[symbol] = new
+        self.exchange.events.append(
+            "adl",
+            f"{self.trader}'s {symbol} {pos.side} auto-deleveraged: {qty(take)} closed at the "
+            f"bankruptcy price {usd(at_price)} (#{rank} in the ADL queue), realizing "
+            f"{usd(realized)} USDT", trader=self.trader, symbol=symbol, quantity=-pos.sign * take,
+            price=at_price, amount=realized)
+        return realized
+
+    def positions_in_bucket(self, symbol: str) -> list[Position]:
+        """The positions sharing collateral with ``symbol``'s: all cross ones, or just it."""
+        pos = self.position(symbol)
+        return self.cross_positions if pos.mode == CROSS else [pos]
+
+    # --- isolated margin -----------------------------------------------------------------------
+    def _isolated(self, symbol: str) -> Position:
+        pos = self.position(symbol)
+        if pos.mode != ISOLATED:
+            raise MarginModeError(
+                f"{symbol} is a cross position: the whole wallet already backs it, so there is "
+                f"no isolated margin to add or remove"
+            )
+        return pos
+
+    def add_margin(self, symbol: str, value) -> Decimal:
+        """Move ``value`` USDT from the wallet into an isolated position's margin (pushes its
+        liquidation price away)."""
+        self._isolated(symbol)
+        v = amount(value, "margin to add", allow_zero=False)
+        if v > self.available_balance:
+            raise InsufficientMarginError(
+                f"{self.trader} can add at most {usd(self.available_balance)} USDT (available "
+                f"balance); asked for {usd(v)}"
+            )
+        with self.exchange.atomic():
+            v = self._ledger.transfer(self.wallet_place, self.isolated_place(symbol), v,
+                                      f"add margin {symbol}")
+            self.exchange.events.append(
+                "margin", f"{self.trader} adds {usd(v)} USDT margin to isolated {symbol}",
+                trader=self.trader, symbol=symbol, amount=v)
+        return v
+
+    def max_removable_margin(self, symbol: str) -> Decimal:
+        """isolated margin + min(0, uPnL) - initial margin at the mark (not below zero)."""
+        pos = self._isolated(symbol)
+        mark = self._marks()[symbol]
+        upnl = pos.unrealized_pnl(mark)
+        return max(ZERO, self.isolated_margin(symbol) + min(ZERO, upnl)
+                   - pos.initial_margin(mark))
+
+    def remove_margin(self, symbol: str, value) -> Decimal:
+        """Move ``value`` USDT from an isolated position back to the wallet, down to its initial
+        margin at most; refused if it would trigger liquidation."""
+        pos = self._isolated(symbol)
+        v = amount(value, "margin to remove", allow_zero=False)
+        if v > self.max_removable_margin(symbol):
+            mark = self._marks()[symbol]
+            after = bucket_risk(self.isolated_margin(symbol) - v, [pos], {symbol: mark},
+                                self._contracts(), self.exchange.rules)
+            cls = WouldLiquidateError if after.is_liquidatable else InsufficientMarginError
+            raise cls(
+                f"cannot remove {usd(v)} USDT from isolated {symbol}: at most "
+                f"{usd(self.max_removable_margin(symbol))} USDT can go before the position "
+                f"falls below its initial margin"
+                + (" (this much would liquidate it at once)" if after.is_liquidatable else "")
+            )
+        with self.exchange.atomic():
+            v = self._ledger.transfer(self.isolated_place(symbol), self.wallet_place, v,
+                                      f"remove margin {symbol}")
+            self.exchange.events.append(
+                "margin", f"{self.trader} removes {usd(v)} USDT margin from isolated {symbol}",
+                trader=self.trader, symbol=symbol, amount=-v)
+        return v
+
+    # --- views ---------------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """One row per open position, numbers as floats for display."""
+        rows = []
+        marks = self._marks()
+        for symbol, pos in sorted(self.positions.items()):
+            mark = marks[symbol]
+            liq, bkr = self.liquidation_price(symbol), self.bankruptcy_price(symbol)
+            rows.append({
+                "symbol": symbol, "mode": pos.mode, "side": pos.side,
+                "quantity": _f(pos.quantity), "entry price": _f(pos.entry_price),
+                "mark price": _f(mark), "notional": _f(pos.notional(mark)),
+                "leverage": _f(pos.leverage),
+                "unrealized PnL": _f(pos.unrealized_pnl(mark)),
+                "ROI %": _f(pos.roi(mark) * 100),
+                "initial margin": _f(pos.initial_margin(mark)),
+                "maintenance margin": _f(self.maintenance_margin(symbol)),
+                "isolated margin": _f(self.isolated_margin(symbol))
+                if pos.mode == ISOLATED else float("nan"),
+                "liquidation price": _f(liq) if liq is not None else float("nan"),
+                "bankruptcy price": _f(bkr) if bkr is not None else float("nan"),
+            })
+        return pd.DataFrame(rows).set_index("symbol") if rows else pd.DataFrame(
+            columns=["symbol"]).set_index("symbol")
+
+    def summary(self) -> dict:
+        cross = self.cross_risk()
+        return {
+            "trader": self.trader,
+            "wallet balance": _f(self.wallet_balance),
+            "isolated margin": _f(self.total_balance - self.wallet_balance),
+            "unrealized PnL": _f(self.unrealized_pnl),
+            "margin balance": _f(cross.equity),
+            "available balance": _f(self.available_balance),
+            "cross maintenance margin": _f(cross.maintenance),
+            "margin ratio %": _f(cross.margin_ratio * 100),
+            "equity": _f(self.equity),
+            "positions": len(self.positions),
+        }
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        ratio = s["margin ratio %"]
+        ratio_txt = "∞" if ratio == float("inf") else f"{ratio:.2f} %"
+        head = (f"<b>{self.trader}</b> &middot; wallet {usd(s['wallet balance'])} &middot; "
+                f"margin balance {usd(s['margin balance'])} &middot; available "
+                f"{usd(s['available balance'])} &middot; margin ratio {ratio_txt} &middot; "
+                f"equity {usd(s['equity'])} USDT")
+        if not self.positions:
+            return f"<div>{head}<br><i>no open positions</i></div>"
+        table = self.to_frame().to_html(float_format=lambda x: f"{x:,.2f}", na_rep="–")
+        return f"<div>{head}</div>{table}"

@@ -1,0 +1,253 @@
+"""The exchange: listed contracts, mark prices, accounts, the ledger and the event log.
+
+Money has four kinds of home, all places of one :class:`~marginlab.money.Ledger`:
+
+* each trader's **wallet** (``"alice:wallet"``, the cross pool) and **isolated margins**
+  (``"alice:isolated:ETH-PERP"``, one ring-fenced place per isolated position);
+* the **fee pool** (trading fees), the **insurance fund** (liquidation fees and surpluses, pays
+  bankrupt deficits);
+* **counterparties**: the rest of the market, on the other side of every trade. It pays the
+  traders' profits and receives their losses; it is the only place that may go negative.
+
+Every action is atomic: if it raises, the exchange is restored exactly as it was.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pandas as pd
+
+from .contracts import DEFAULT_CONTRACTS, ContractSpec
+from .errors import UnknownSymbolError, UnknownTraderError
+from .events import EventLog, usd
+from .money import amount, price
+from .rules import BINANCE, VenueRules
+
+INSURANCE_FUND = "insurance fund"
+FEE_POOL = "fee pool"
+COUNTERPARTIES = "counterparties"
+
+
+class Exchange:
+    """A venue listing linear perpetuals, holding accounts and applying its rules.
+
+    >>> ex = Exchange(marks={"ETH-PERP": 2000}, insurance_fund=10_000)
+    >>> alice = ex.open_account("alice", deposit=1_000)
+    """
+
+    def __init__(self, contracts=None, rules: VenueRules = BINANCE, insurance_fund=0,
+                 marks=None):
+        if contracts is None:
+            contracts = DEFAULT_CONTRACTS
+        if isinstance(contracts, ContractSpec):
+            contracts = [contracts]
+        if not isinstance(contracts, dict):
+            contracts = {c.symbol: c for c in contracts}
+        self.contracts: dict[str, ContractSpec] = dict(contracts)
+        self.rules = rules
+        from .money import Ledger
+
+        self.ledger = Ledger()
+        self.events = EventLog()
+        self.marks: dict[str, Decimal] = {}
+        self.accounts: dict = {}
+        fund = amount(insurance_fund, "insurance fund")
+        if fund:
+            self.ledger.deposit(INSURANCE_FUND, fund, "insurance fund seed")
+            self.events.append("deposit", f"Insurance fund seeded with {usd(fund)} USDT",
+                               amount=fund)
+        for symbol, p in (marks or {}).items():
+            self.contract(symbol)
+            self.marks[symbol] = price(p, f"{symbol} mark price")
+
+    # --- look-ups ----------------------------------------------------------------------------
+    def contract(self, symbol: str) -> ContractSpec:
+        try:
+            return self.contracts[symbol]
+        except (KeyError, TypeError):
+            listed = ", ".join(sorted(self.contracts))
+            raise UnknownSymbolError(
+                f"{symbol!r} is not listed on this exchange; listed: {listed}"
+            ) from None
+
+    def mark(self, symbol: str) -> Decimal:
+        self.contract(symbol)
+        if symbol not in self.marks:
+            from .errors import InvalidPriceError
+
+            raise InvalidPriceError(
+                f"{symbol} has no mark price yet: call set_mark({symbol!r}, price) first"
+            )
+        return self.marks[symbol]
+
+    def account(self, trader: str):
+        try:
+            return self.accounts[trader]
+        except KeyError:
+            raise UnknownTraderError(
+                f"no account for {trader!r}; open one with open_account({trader!r}, deposit=...)"
+            ) from None
+
+    @property
+    def time(self):
+        return self.events.time
+
+    @time.setter
+    def time(self, value):
+        self.events.time = value
+
+    @property
+    def insurance_fund(self) -> Decimal:
+        return self.ledger.balance(INSURANCE_FUND)
+
+    @property
+    def fee_pool(self) -> Decimal:
+        return self.ledger.balance(FEE_POOL)
+
+    @property
+    def counterparties(self) -> Decimal:
+        return self.ledger.balance(COUNTERPARTIES)
+
+    # --- accounts ------------------------------------------------------------------------------
+    def open_account(self, trader: str, deposit=0, mode: str = "cross", leverage=10):
+        """Open an account for ``trader``, credit ``deposit`` USDT to its wallet.
+
+        ``mode`` and ``leverage`` are the defaults for new positions of this account.
+        """
+        from .account import Account
+        from .errors import MarginLabError
+
+        if not isinstance(trader, str) or not trader or ":" in trader:
+            raise MarginLabError(f"a trader name must be a non-empty text without ':', "
+                                 f"got {trader!r}")
+        if trader in self.accounts:
+            raise MarginLabError(f"{trader!r} already has an account on this exchange")
+        with self.atomic():
+            acct = Account(self, trader, mode=mode, leverage=leverage)
+            self.accounts[trader] = acct
+            if deposit:
+                acct.deposit(deposit)
+        return acct
+
+    # --- market data -------------------------------------------------------------------------
+    def set_mark(self, symbol: str, mark, time=None) -> list:
+        """Move the mark price, then liquidate every bucket whose margin ratio reached 100 %.
+
+        Returns the liquidation events this move caused.
+        """
+        return self.set_marks({symbol: mark}, time=time)
+
+    def set_marks(self, marks: dict, time=None) -> list:
+        """Move several marks at once (one instant), then run liquidations."""
+        with self.atomic():
+            new = {s: price(p, f"{s} mark price") for s, p in marks.items()
+                   if self.contract(s) is not None}
+            if time is not None:
+                self.time = time
+            for symbol, p in new.items():
+                old = self.marks.get(symbol)
+                self.marks[symbol] = p
+                was = f" (was {usd(old)})" if old is not None else ""
+                self.events.append("mark", f"{symbol} mark price {usd(p)}{was}",
+                                   symbol=symbol, price=p)
+            return self.run_liquidations()
+
+    def apply_funding(self, symbol: str, rate) -> list:
+        """Funding payment = size * mark * rate: longs pay shorts when the rate is positive.
+
+        Payments go between each position's bucket (wallet or isolated margin) and the
+        counterparties. A bucket that cannot pay in full pays what it holds; the insurance fund
+        covers the rest. Liquidations caused by the payments follow.
+        """
+        from .money import to_decimal
+
+        spec = self.contract(symbol)
+        r = to_decimal(rate, "funding rate")
+        mark = self.mark(spec.symbol)
+        with self.atomic():
+            for acct in self.sorted_accounts():
+                pos = acct.positions.get(symbol)
+                if pos is None:
+                    continue
+                payment = pos.size * mark * r  # > 0: the position pays
+                place = acct.bucket_place(symbol)
+                verb = "pays" if payment > 0 else "receives"
+                msg = (f"{acct.trader} {verb} {usd(abs(payment))} USDT funding on {symbol} "
+                       f"{pos.side} (rate {float(r) * 100:.4f}%)")
+                if payment > 0:
+                    self.collect(place, payment, f"funding {symbol}", acct.trader, symbol)
+                else:
+                    self.ledger.transfer(COUNTERPARTIES, place, -payment, f"funding {symbol}")
+                self.events.append("funding", msg, trader=acct.trader, symbol=symbol,
+                                   amount=-payment)
+            return self.run_liquidations()
+
+    def run_liquidations(self) -> list:
+        from .liquidation import run_liquidations
+
+        return run_liquidations(self)
+
+    def sorted_accounts(self):
+        return [self.accounts[t] for t in sorted(self.accounts)]
+
+    # --- moving money --------------------------------------------------------------------------
+    def collect(self, place: str, due: Decimal, reason: str, trader=None, symbol=None) -> Decimal:
+        """``place`` pays ``due`` to the counterparties as far as it can; the shortfall is covered
+        as a bankrupt deficit is (negative balance protection). Returns what ``place`` paid."""
+        paid = self.ledger.transfer(place, COUNTERPARTIES, min(due, self.ledger.balance(place)),
+                                    reason)
+        shortfall = due - paid
+        if shortfall > 0:
+            from .liquidation import cover_deficit
+
+            cover_deficit(self, trader, symbol, shortfall, reason)
+        return paid
+
+    def settle_pnl(self, place: str, pnl: Decimal, reason: str, trader=None, symbol=None):
+        """Realized PnL moves between ``place`` and the counterparties."""
+        if pnl >= 0:
+            self.ledger.transfer(COUNTERPARTIES, place, pnl, reason)
+        else:
+            self.collect(place, -pnl, reason, trader, symbol)
+
+    # --- atomicity -----------------------------------------------------------------------------
+    @contextmanager
+    def atomic(self):
+        """Run a block; if it raises, put the whole exchange back as it was."""
+        state = (
+            self.ledger.snapshot(), dict(self.marks), len(self.events), self.events.time,
+            {t: dict(a.positions) for t, a in self.accounts.items()}, dict(self.accounts),
+        )
+        try:
+            yield
+        except BaseException:
+            ledger, marks, n_events, time, positions, accounts = state
+            self.ledger.restore(ledger)
+            self.marks = marks
+            self.events.truncate(n_events)
+            self.events.time = time
+            self.accounts = accounts
+            for t, a in accounts.items():
+                a.positions = positions[t]
+            raise
+
+    # --- views -------------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """One row per account: balances, equity, margin ratio."""
+        rows = [a.summary() for a in self.sorted_accounts()]
+        return pd.DataFrame(rows).set_index("trader") if rows else pd.DataFrame()
+
+    def places(self) -> pd.Series:
+        """Every place of the ledger with its balance, and the total (= money deposited)."""
+        s = pd.Series({k: float(v) for k, v in sorted(self.ledger.balances.items())},
+                      name="USDT", dtype=float)
+        return s
+
+    def _repr_html_(self) -> str:
+        head = (f"<b>{self.rules.name} rules</b> &middot; insurance fund "
+                f"{usd(self.insurance_fund)} USDT &middot; fee pool {usd(self.fee_pool)} USDT")
+        marks = ", ".join(f"{s} {usd(p)}" for s, p in sorted(self.marks.items()))
+        table = self.to_frame().to_html(float_format=lambda x: f"{x:,.2f}")
+        return f"<div>{head}<br>marks: {marks}</div>{table}"

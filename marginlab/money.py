@@ -1,0 +1,177 @@
+"""Exact numbers and the ledger where every unit of money lives.
+
+All money is kept as :class:`decimal.Decimal` rounded to the settlement asset's smallest unit
+(:data:`MONEY_STEP`, 1e-8 USDT). Floats given by a user are read through ``str`` so that ``0.1``
+means one tenth, not 0.1000000000000000055...
+
+The :class:`Ledger` is the only place balances change. It knows two operations: ``deposit``
+(money arrives from outside and is counted) and ``transfer`` (money moves between two named
+places). So, by construction::
+
+    sum(balance of every place) == total deposited - total withdrawn
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+import pandas as pd
+
+from .errors import (
+    InvalidAmountError,
+    InvalidPriceError,
+    InvalidQuantityError,
+    MarginLabError,
+)
+
+MONEY_STEP = Decimal("0.00000001")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
+    """Read ``value`` (int, float, str or Decimal) as a finite Decimal, or raise ``error``."""
+    if isinstance(value, bool):
+        raise error(f"{what} must be a number, got {value!r}")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise error(f"{what} must be a finite number, got {value!r}")
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            d = Decimal(value.replace(",", "").replace("_", "").strip())
+        except InvalidOperation:
+            raise error(f"{what} must be a number, got {value!r}") from None
+    else:
+        try:
+            d = Decimal(str(float(value)))  # numpy scalars and the like
+        except (TypeError, ValueError, InvalidOperation):
+            raise error(f"{what} must be a number, got {value!r}") from None
+    if not d.is_finite():
+        raise error(f"{what} must be a finite number, got {value!r}")
+    return d
+
+
+def price(value, what: str = "price") -> Decimal:
+    """A price: finite and strictly positive."""
+    p = to_decimal(value, what, InvalidPriceError)
+    if p <= 0:
+        raise InvalidPriceError(f"{what} must be above zero, got {value!r}")
+    return p
+
+
+def quantity(value, what: str = "quantity") -> Decimal:
+    """A quantity of contracts (base asset): finite and strictly positive."""
+    q = to_decimal(value, what, InvalidQuantityError)
+    if q <= 0:
+        raise InvalidQuantityError(
+            f"{what} must be above zero, got {value!r} (use sell/close to reduce a position)"
+        )
+    return q
+
+
+def amount(value, what: str = "amount", allow_zero: bool = True) -> Decimal:
+    """A money amount or rate: finite and not negative (zero only if ``allow_zero``)."""
+    a = to_decimal(value, what, InvalidAmountError)
+    if a < 0 or (a == 0 and not allow_zero):
+        raise InvalidAmountError(f"{what} must be {'at least' if allow_zero else 'above'} zero, "
+                                 f"got {value!r}")
+    return a
+
+
+def money(value: Decimal) -> Decimal:
+    """Round an exact amount to the settlement unit (banker's rounding)."""
+    return value.quantize(MONEY_STEP, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One movement of money between two places of the ledger."""
+
+    seq: int
+    source: str
+    destination: str
+    amount: Decimal
+    reason: str
+
+
+class Ledger:
+    """Named places holding money; money only enters by deposit and only moves by transfer.
+
+    Place names read like addresses: ``"alice:wallet"``, ``"alice:isolated:ETH-PERP"``,
+    ``"insurance fund"``, ``"fee pool"``, ``"counterparties"``. Only the counterparties place
+    (the rest of the market, which is on the other side of every trade) may go below zero.
+    """
+
+    COUNTERPARTIES = "counterparties"
+    OUTSIDE = "outside"
+
+    def __init__(self):
+        self.balances: dict[str, Decimal] = {}
+        self.deposited = ZERO
+        self.transfers: list[Transfer] = []
+
+    def balance(self, place: str) -> Decimal:
+        return self.balances.get(place, ZERO)
+
+    def deposit(self, place: str, value: Decimal, reason: str = "deposit") -> Decimal:
+        value = money(value)
+        self.deposited += value
+        self._record(self.OUTSIDE, place, value, reason)
+        self.balances[place] = self.balance(place) + value
+        return value
+
+    def withdraw(self, place: str, value: Decimal, reason: str = "withdrawal") -> Decimal:
+        value = money(value)
+        if value > self.balance(place):
+            raise MarginLabError(f"{place} holds {self.balance(place)}, cannot withdraw {value}")
+        self.deposited -= value
+        self._record(place, self.OUTSIDE, value, reason)
+        self.balances[place] = self.balance(place) - value
+        return value
+
+    def transfer(self, source: str, destination: str, value: Decimal, reason: str) -> Decimal:
+        """Move ``value`` (rounded to the settlement unit) from ``source`` to ``destination``."""
+        value = money(value)
+        if value < 0:
+            source, destination, value = destination, source, -value
+        if value == 0:
+            return value
+        if source != self.COUNTERPARTIES and value > self.balance(source):
+            # an engine bug, never a user error: the engine caps every payment first
+            raise AssertionError(f"{source} holds {self.balance(source)}, cannot pay {value}")
+        self.balances[source] = self.balance(source) - value
+        self.balances[destination] = self.balance(destination) + value
+        self._record(source, destination, value, reason)
+        return value
+
+    def total(self) -> Decimal:
+        """Sum over every place: always equals :attr:`deposited`."""
+        return sum(self.balances.values(), ZERO)
+
+    def _record(self, source, destination, value, reason):
+        self.transfers.append(Transfer(len(self.transfers), source, destination, value, reason))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The journal of every movement, oldest first."""
+        rows = [
+            {"seq": t.seq, "from": t.source, "to": t.destination, "amount": float(t.amount),
+             "reason": t.reason}
+            for t in self.transfers
+        ]
+        return pd.DataFrame(rows, columns=["seq", "from", "to", "amount", "reason"])
+
+    def snapshot(self):
+        return dict(self.balances), self.deposited, len(self.transfers)
+
+    def restore(self, state) -> None:
+        balances, deposited, n = state
+        self.balances = dict(balances)
+        self.deposited = deposited
+        del self.transfers[n:]
