@@ -60,6 +60,7 @@ def run_liquidations(ex, max_rounds: int = 1000) -> list:
 def liquidate(ex, acct, key: str) -> None:
     """Close every position of the bucket ``key`` (``"cross"`` or an isolated symbol)."""
     positions = acct.cross_positions if key == CROSS else [acct.positions[key]]
+    positions.sort(key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
     place = acct.wallet_place if key == CROSS else acct.isolated_place(key)
     marks = ex.marks
     risk = bucket_risk(ex.ledger.balance(place), positions, marks, ex.contracts, ex.rules)

@@ -14,6 +14,7 @@ places). So, by construction::
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -37,12 +38,12 @@ def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
         raise error(f"{what} must be a number, got {value!r}")
     if isinstance(value, Decimal):
         d = value
-    elif isinstance(value, int):
-        d = Decimal(value)
+    elif isinstance(value, numbers.Integral):  # int and numpy integers
+        d = Decimal(int(value))
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise error(f"{what} must be a finite number, got {value!r}")
-        d = Decimal(repr(value))
+        d = Decimal(float.__repr__(value))  # also numpy.float64, whose repr is not a number
     elif isinstance(value, str):
         try:
             d = Decimal(value.replace(",", "").replace("_", "").strip())

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Set up and run the course with nothing but Python and pip.
+
+    python3 tasks.py lab     # virtual environment + install + JupyterLab on lessons/
+    python3 tasks.py test    # virtual environment + install + every check (what CI runs)
+
+The virtual environment lives in ``.venv`` and is reused; it is refreshed when
+``pyproject.toml`` changes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".marginlab-installed"
+NOTEBOOK_DIRS = ["lessons"]
+
+
+def run(*args, **kwargs) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def install() -> None:
+    """Create .venv and install marginlab with the course and test extras (once per change)."""
+    if not PY.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime:
+        return
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", ".[course,test]")
+    STAMP.touch()
+
+
+def lab() -> None:
+    """Open JupyterLab on lessons/, bound to localhost, token on (it prints the URL)."""
+    install()
+    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    overrides = settings / "overrides.json"
+    if not overrides.exists():  # no news pop-up, no update check: nothing reaches the network
+        overrides.write_text('{"@jupyterlab/apputils-extension:notification": '
+                             '{"fetchNews": "false", "checkForUpdates": false}}\n')
+    args = [BIN / "jupyter", "lab", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={ROOT / 'lessons'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    run(*args)
+
+
+def test() -> None:
+    """Lint, unit and property tests with coverage, then every notebook through nbval."""
+    install()
+    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools")
+    run(PY, "-m", "pytest", "-p", "no:cacheprovider",
+        "--cov=marginlab", "--cov-report=term-missing:skip-covered", "--cov-fail-under=90",
+        "--nbval-lax", "--nbval-current-env",
+        "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
+        "tests", *NOTEBOOK_DIRS)
+
+
+COMMANDS = {"install": install, "lab": lab, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(COMMANDS)}}}")
+    try:
+        COMMANDS[sys.argv[1]]()
+    except subprocess.CalledProcessError as err:
+        sys.exit(err.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
