@@ -20,6 +20,7 @@ from .contracts import (
     SOL_PERP,
     ContractSpec,
     MarginTier,
+    hyperliquid_perp,
     linear_perp,
     make_tiers,
 )
@@ -42,7 +43,8 @@ __version__ = "0.1.0"
 __all__ = [
     "errors", "Account", "AdlCandidate", "adl_queue", "pnl_x_effective_leverage",
     "pnl_x_margin_ratio", "BTC_PERP", "DEFAULT_CONTRACTS", "ETH_PERP", "SOL_PERP",
-    "ContractSpec", "MarginTier", "linear_perp", "make_tiers", "COUNTERPARTIES", "FEE_POOL",
+    "ContractSpec", "MarginTier", "hyperliquid_perp", "linear_perp", "make_tiers",
+    "COUNTERPARTIES", "FEE_POOL",
     "INSURANCE_FUND", "Exchange", "bankruptcy_price", "cross_liquidation_price",
     "isolated_liquidation_price", "liquidation_price", "max_open_quantity",
     "required_initial_margin", "Ledger", "CROSS", "ISOLATED", "LONG", "SHORT", "Position",

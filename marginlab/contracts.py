@@ -177,6 +177,15 @@ def linear_perp(symbol, brackets, **kwargs) -> ContractSpec:
     return ContractSpec(symbol=symbol, tiers=make_tiers(brackets), **fields)
 
 
+def hyperliquid_perp(symbol, max_leverage, **kwargs) -> ContractSpec:
+    """Hyperliquid's rule: maintenance margin is half the initial margin at max leverage,
+    MMR = 1 / (2 * max_leverage), one tier."""
+    max_lev = to_decimal(max_leverage, "max leverage", ConfigurationError)
+    if max_lev < 1:
+        raise ConfigurationError(f"max leverage must be at least 1, got {max_leverage!r}")
+    return linear_perp(symbol, [(0, 1 / (2 * max_lev), max_lev)], **kwargs)
+
+
 # Brackets modelled on Binance's published USDⓈ-M tables (first tiers; rounded floors).
 BTC_PERP = linear_perp(
     "BTC-PERP",
@@ -202,6 +211,6 @@ SOL_PERP = linear_perp(
 DEFAULT_CONTRACTS = {c.symbol: c for c in (BTC_PERP, ETH_PERP, SOL_PERP)}
 
 __all__ = [
-    "MarginTier", "ContractSpec", "make_tiers", "linear_perp",
+    "MarginTier", "ContractSpec", "make_tiers", "linear_perp", "hyperliquid_perp",
     "BTC_PERP", "ETH_PERP", "SOL_PERP", "DEFAULT_CONTRACTS",
 ]

@@ -416,3 +416,32 @@ def test_every_error_is_a_marginlab_error():
         obj = getattr(ml.errors, name)
         if isinstance(obj, type) and issubclass(obj, Exception) and obj is not MarginLabError:
             assert issubclass(obj, MarginLabError), name
+
+
+def test_hyperliquid_liquidation_price_matches_its_published_formula():
+    # Hyperliquid: liq = price - s * margin_available / size / (1 - l * s), l = 1 / (2 * maxLev),
+    # margin_available = isolated margin - maintenance margin (at the entry price here).
+    spec = ml.hyperliquid_perp("ETH-PERP", 25, taker_fee=0, maker_fee=0)
+    l = 1 / (2 * D(25))  # noqa: E741
+    assert spec.mmr == l
+    for s, side in ((1, "long"), (-1, "short")):
+        q, ep, margin = D(3), D(2000), D(500)
+        available = margin - q * ep * l
+        by_doc = ep - s * available / q / (1 - l * s)
+        lp = ml.isolated_liquidation_price(side, q, ep, margin, spec, ml.HYPERLIQUID)
+        assert abs(lp - by_doc) < D("1e-20")
+
+
+def test_adl_queue_that_runs_out_leaves_the_rest_unrecovered():
+    ex = exchange(fund=0)
+    loser = ex.open_account("loser", 1_000, mode="isolated")
+    loser.buy("ETH-PERP", 2, leverage=10)              # bankruptcy 1800
+    short = ex.open_account("short", 5_000)
+    short.sell("ETH-PERP", 1)
+    ex.set_mark("ETH-PERP", 1700)                      # deficit 200 over 2 ETH
+    liq = ex.events.of_kind("liquidation")[-1]
+    assert "the queue ran out" in liq.message
+    assert liq.price == (1 * D(1800) + 1 * D(1700)) / 2  # average fill
+    assert ex.events.of_kind("adl")[-1].quantity == 1
+    assert ex.events.of_kind("unrecovered loss")[-1].amount == 100  # half the deficit
+    assert conserved(ex)
