@@ -212,6 +212,7 @@ class Account:
             )
         with self.exchange.atomic():
             v = self._ledger.withdraw(self.wallet_place, v, f"{self.trader} withdrawal")
+            self._refuse_if_liquidatable(None)  # entry-basis MM can exceed IM at the mark
             self.exchange.events.append("withdrawal", f"{self.trader} withdraws {usd(v)} USDT",
                                         trader=self.trader, amount=-v)
         return v
@@ -401,6 +402,7 @@ class Account:
         with self.exchange.atomic():
             v = self._ledger.transfer(self.wallet_place, self.isolated_place(symbol), v,
                                       f"add margin {symbol}")
+            self._refuse_if_liquidatable(symbol)  # the wallet gave it: cross must stay safe
             self.exchange.events.append(
                 "margin", f"{self.trader} adds {usd(v)} USDT margin to isolated {symbol}",
                 trader=self.trader, symbol=symbol, amount=v)
@@ -433,6 +435,7 @@ class Account:
         with self.exchange.atomic():
             v = self._ledger.transfer(self.isolated_place(symbol), self.wallet_place, v,
                                       f"remove margin {symbol}")
+            self._refuse_if_liquidatable(symbol)  # entry-basis MM can exceed IM at the mark
             self.exchange.events.append(
                 "margin", f"{self.trader} removes {usd(v)} USDT margin from isolated {symbol}",
                 trader=self.trader, symbol=symbol, amount=-v)

@@ -178,8 +178,12 @@ def _winners(ex, exclude):
 def socialize(ex, loss: Decimal, exclude: str) -> Decimal:
     """Take ``loss`` from every profitable position pro rata to its uPnL (capped at it and at
     its bucket's balance). Returns what was collected."""
-    winners = [(a, p, min(u, ex.ledger.balance(a.bucket_place(p.symbol))))
-               for a, p, u in _winners(ex, exclude)]
+    winners, room = [], {}  # cross positions of one account share one wallet: cap them jointly
+    for a, p, u in _winners(ex, exclude):
+        place = a.bucket_place(p.symbol)
+        cap = min(u, room.setdefault(place, ex.ledger.balance(place)))
+        room[place] -= cap
+        winners.append((a, p, cap))
     weights = sum((u for _, _, u in winners), ZERO)
     if weights <= 0:
         return ZERO
