@@ -36,7 +36,7 @@ def execute(path: Path, timeout: int = 120) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=False)
+                            store_widget_state=True)  # False breaks Output widgets; stripped below
     start = time.perf_counter()
     client.execute()
     clean(nb)

@@ -1,0 +1,152 @@
+"""The pattern every "try it" app follows, so that lessons stay thin and apps stay testable.
+
+An app has **controls** (ipywidgets), a pure **compute** step that turns control values into a
+``state`` dict of numbers (all from the engine), and a **redraw** step that updates the artists
+of one figure created once. Moving a control runs ``compute`` then ``redraw``; nothing is
+re-created, so there is no flicker and no pile of figures. An error in a callback is shown
+under the plot, never swallowed.
+
+Without a browser, tests drive an app by setting ``app.controls[name].value`` and reading
+``app.state``: ipywidgets fires observers synchronously.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+import ipywidgets as widgets
+import matplotlib
+import matplotlib.pyplot as plt
+from IPython.display import display
+from matplotlib.figure import Figure
+
+from .style import RC
+
+
+def _interactive_backend() -> bool:
+    """True under ipympl (``%matplotlib widget``): the canvas is itself a widget."""
+    return "ipympl" in matplotlib.get_backend() or "widget" in matplotlib.get_backend()
+
+
+class App:
+    """Subclasses define ``make_controls``, ``make_figure``, ``compute`` and ``redraw``."""
+
+    height = "480px"  # fixed output height: the page does not jump while dragging
+
+    def __init__(self):
+        self.controls: dict[str, widgets.Widget] = self.make_controls()
+        with plt.rc_context(RC):
+            self.fig = self.make_figure()
+        # inline backend: the picture is an Image widget whose PNG is swapped on each update
+        # (no output capture, no flicker); under ipympl the canvas itself is the widget.
+        self.view = (self.fig.canvas if _interactive_backend() else
+                     widgets.Image(format="png", layout=widgets.Layout(height=self.height)))
+        self.message = widgets.HTML()
+        self.state: dict = {}
+        self.error: str | None = None
+        self.updates = 0
+        self._shown = False
+        for control in self.controls.values():
+            if hasattr(control, "value"):
+                control.observe(self._on_change, names="value")
+        self.update()
+
+    # --- to implement ----------------------------------------------------------------------
+    def make_controls(self) -> dict[str, widgets.Widget]:
+        raise NotImplementedError
+
+    def make_figure(self):
+        """Build the figure once with :meth:`new_figure` and keep the artists to update."""
+        raise NotImplementedError
+
+    @staticmethod
+    def new_figure(figsize=(9, 4.4)):
+        """A figure outside pyplot's list (inline backend), so the notebook never shows a stray
+        copy and nothing piles up; under ipympl a pyplot figure, whose canvas is a widget."""
+        if _interactive_backend():
+            with plt.ioff():
+                return plt.figure(figsize=figsize)
+        return Figure(figsize=figsize)
+
+    def compute(self, **values) -> dict:
+        raise NotImplementedError
+
+    def redraw(self, state: dict) -> None:
+        raise NotImplementedError
+
+    def describe(self, state: dict) -> str:
+        """One line of HTML under the plot (numbers from ``state``)."""
+        return ""
+
+    # --- the loop --------------------------------------------------------------------------
+    def values(self) -> dict:
+        return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
+
+    def _on_change(self, _change=None) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recompute, redraw the same figure, show it; report any error under the plot."""
+        try:
+            state = self.compute(**self.values())
+            check_finite(state)
+            with plt.rc_context(RC):
+                self.redraw(state)
+            self.state, self.error = state, None
+            self.message.value = self.describe(state)
+        except Exception as err:  # shown to the learner, and kept for tests
+            self.error = f"{type(err).__name__}: {err}"
+            self.message.value = (f"<div style='color:#b00020'><b>Could not update:</b> "
+                                  f"{html.escape(self.error)}</div>")
+        self.updates += 1
+        self.render()
+
+    def render(self) -> None:
+        """Put the updated figure on screen (only once the app is displayed)."""
+        if not self._shown:
+            return
+        if _interactive_backend():
+            self.fig.canvas.draw_idle()
+        else:
+            self.view.value = self.png()
+
+    # --- layout ------------------------------------------------------------------------------
+    def widget(self) -> widgets.Widget:
+        panel = widgets.VBox(list(self.controls.values()),
+                             layout=widgets.Layout(min_width="300px", width="32%"))
+        return widgets.HBox([panel, widgets.VBox([self.view, self.message])],
+                            layout=widgets.Layout(align_items="flex-start"))
+
+    def png(self) -> bytes:
+        """The figure as it is now, as PNG bytes."""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+    def snapshot(self, **values):
+        """Set some controls (``snapshot(leverage=50)``) and return the figure as an image:
+        a fixed picture for the lesson text, readable without a kernel."""
+        for name, value in values.items():
+            self.controls[name].value = value
+        from IPython.display import Image
+
+        return Image(self.png())
+
+    def _ipython_display_(self):
+        """The live app; readers without a kernel (GitHub, HTML export) get the picture."""
+        bundle = self.widget()._repr_mimebundle_()
+        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        bundle["text/plain"] = f"<{type(self).__name__}: run the notebook to move the controls>"
+        self._shown = True
+        self.render()
+        display(bundle, raw=True)
+
+
+def check_finite(state: dict) -> None:
+    """No NaN or infinity may reach the learner's eyes unannounced."""
+    for key, value in state.items():
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError(f"{key} is not a number")

@@ -1,0 +1,135 @@
+"""Lesson 1 app: one position, a leverage slider and a price slider.
+
+Left: the price scale with the entry, liquidation and bankruptcy prices and the current mark;
+the zone past the liquidation price is shaded. Right: the margin-ratio gauge (100 % liquidates).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import ipywidgets as widgets
+from matplotlib.patches import Rectangle
+
+from ..contracts import ETH_PERP
+from ..formulas import bankruptcy_price, isolated_liquidation_price
+from ..position import ISOLATED, Position
+from ..risk import bucket_risk
+from ..rules import BINANCE
+from .base import App
+from .style import COLORS, usd_axis
+
+
+class LeverageApp(App):
+    """Open ``quantity`` ETH at ``entry``; choose leverage and move the mark."""
+
+    def __init__(self, entry: float = 2000.0, quantity: float = 1.0, spec=ETH_PERP,
+                 rules=BINANCE):
+        self.entry, self.quantity, self.spec, self.rules = entry, quantity, spec, rules
+        super().__init__()
+
+    def make_controls(self):
+        max_lev = int(self.spec.max_leverage(Decimal(str(self.entry * self.quantity))))
+        return {
+            "side": widgets.ToggleButtons(options=["long", "short"], value="long",
+                                          description="side"),
+            "leverage": widgets.IntSlider(value=10, min=1, max=max_lev, description="leverage",
+                                          continuous_update=True),
+            "move": widgets.FloatSlider(value=0.0, min=-30.0, max=30.0, step=0.5,
+                                        description="mark move %", readout_format=".1f"),
+        }
+
+    def make_figure(self):
+        fig = self.new_figure(figsize=(9, 4.4))
+        self.ax, self.gauge = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
+        lo, hi = self.entry * 0.6, self.entry * 1.4
+        self.ax.set_ylim(lo, hi)
+        self.ax.set_xlim(0, 1)
+        self.ax.set_xticks([])
+        self.ax.set_ylabel("ETH price (USDT)")
+        usd_axis(self.ax)
+        self.lines = {}
+        for name, style, x, va in (("entry", "-", 0.01, "bottom"),
+                                   ("liquidation", "--", 0.01, "top"),
+                                   ("bankruptcy", ":", 0.36, "top")):
+            self.lines[name] = self.ax.axhline(self.entry, color=COLORS[name], ls=style, lw=2)
+            self.lines[name + " label"] = self.ax.text(x, self.entry, "", va=va,
+                                                       color=COLORS[name], fontsize=11)
+        self.zone = self.ax.add_patch(Rectangle((0, lo), 1, 0, color=COLORS["liquidation"],
+                                                alpha=0.12, lw=0))
+        (self.mark_dot,) = self.ax.plot([0.75], [self.entry], "o", ms=14, color=COLORS["price"])
+        self.mark_text = self.ax.text(0.8, self.entry, "", va="center", fontsize=12)
+        self.ax.set_title("Where the position dies")
+        self.bar = self.gauge.bar([0], [0], width=0.6, color=COLORS["safe"])[0]
+        self.gauge.axhline(100, color=COLORS["liquidation"], lw=2, ls="--")
+        self.gauge.set_ylim(0, 130)
+        self.gauge.set_xlim(-0.5, 0.5)
+        self.gauge.set_xticks([])
+        self.gauge.set_ylabel("margin ratio (%)")
+        self.gauge.set_title("Margin ratio")
+        self.gauge_text = self.gauge.text(0, 0, "", ha="center", va="bottom", fontsize=12)
+        fig.tight_layout()
+        return fig
+
+    def compute(self, side, leverage, move) -> dict:
+        s = 1 if side == "long" else -1
+        q = Decimal(str(self.quantity))
+        entry = Decimal(str(self.entry))
+        lev = self.spec.check_leverage(leverage, q * entry)
+        mark = entry * (1 + Decimal(str(move)) / 100)
+        margin = q * entry / lev
+        pos = Position(self.spec.symbol, s * q, entry, lev, ISOLATED)
+        risk = bucket_risk(margin, [pos], {self.spec.symbol: mark},
+                           {self.spec.symbol: self.spec}, self.rules)
+        liq = isolated_liquidation_price(side, q, entry, margin, self.spec, self.rules)
+        bkr = bankruptcy_price(side, q, entry, margin)
+        return {
+            "side": side, "leverage": float(lev), "mark": float(mark),
+            "notional": float(pos.notional(mark)), "initial margin": float(margin),
+            "maintenance margin": float(risk.maintenance),
+            "unrealized PnL": float(pos.unrealized_pnl(mark)),
+            "ROI %": float(pos.roi(mark) * 100),
+            "equity": float(risk.equity),
+            "margin ratio %": min(float(risk.margin_ratio * 100), 1e6),
+            "liquidation price": float(liq) if liq is not None else None,
+            "bankruptcy price": float(bkr) if bkr is not None else None,
+            "liquidated": risk.is_liquidatable,
+        }
+
+    def redraw(self, st: dict) -> None:
+        lo, hi = self.ax.get_ylim()
+        for name in ("entry", "liquidation", "bankruptcy"):
+            y = self.entry if name == "entry" else st[f"{name} price"]
+            visible = y is not None and lo <= y <= hi
+            self.lines[name].set_visible(visible)
+            self.lines[name + " label"].set_visible(visible)
+            if visible:
+                self.lines[name].set_ydata([y, y])
+                self.lines[name + " label"].set_y(y)
+                self.lines[name + " label"].set_text(f"{name} {y:,.2f}")
+        liq = st["liquidation price"]
+        if liq is None:
+            self.zone.set_visible(False)
+        else:
+            self.zone.set_visible(True)
+            y0, y1 = (lo, liq) if st["side"] == "long" else (liq, hi)
+            self.zone.set_y(y0)
+            self.zone.set_height(y1 - y0)
+        self.mark_dot.set_ydata([st["mark"]])
+        self.mark_dot.set_color(COLORS["liquidation"] if st["liquidated"] else COLORS["price"])
+        self.mark_text.set_y(st["mark"])
+        self.mark_text.set_text(f"mark {st['mark']:,.2f}\nuPnL {st['unrealized PnL']:+,.2f}")
+        ratio = st["margin ratio %"]
+        self.bar.set_height(min(ratio, 110))
+        self.bar.set_color(COLORS["liquidation"] if ratio >= 100 else
+                           COLORS["safe"] if ratio < 50 else "#f1c40f")
+        self.gauge_text.set_y(min(ratio, 110) + 1)
+        self.gauge_text.set_text("liquidated" if st["liquidated"] else f"{ratio:.1f} %")
+
+    def describe(self, st: dict) -> str:
+        liq = st["liquidation price"]
+        liq_txt = f"{liq:,.2f}" if liq is not None else "none"
+        return (f"Notional {st['notional']:,.2f} USDT · initial margin "
+                f"{st['initial margin']:,.2f} · maintenance margin "
+                f"{st['maintenance margin']:,.2f} · uPnL {st['unrealized PnL']:+,.2f} · "
+                f"ROI {st['ROI %']:+.1f} % · liquidation price {liq_txt}")

@@ -1,0 +1,39 @@
+"""One look for the whole course: the same colours for cross and isolated everywhere, sizes
+readable on a workshop projector."""
+
+from __future__ import annotations
+
+COLORS = {
+    "cross": "#c0392b",       # red: one shared pool
+    "isolated": "#1f6fb2",    # blue: separate rings
+    "price": "#333333",
+    "entry": "#7f7f7f",
+    "liquidation": "#e67e22",
+    "bankruptcy": "#8e44ad",
+    "safe": "#27ae60",
+    "free": "#a9cce3",
+    "used": "#f5b7b1",
+    "insurance": "#16a085",
+}
+
+RC = {
+    "figure.figsize": (9, 4.6),
+    "figure.dpi": 90,
+    "font.size": 12,
+    "axes.titlesize": 14,
+    "axes.labelsize": 12,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "lines.linewidth": 2.5,
+}
+
+
+def usd_axis(ax, axis: str = "y") -> None:
+    """Thousands separators on a USDT axis."""
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
