@@ -20,7 +20,10 @@ import math
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
+import PIL.Image
 from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .style import RC
@@ -69,7 +72,9 @@ class App:
         if _interactive_backend():
             with plt.ioff():
                 return plt.figure(figsize=figsize)
-        return Figure(figsize=figsize)
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)  # renders to pixels without any GUI or pyplot
+        return fig
 
     def compute(self, **values) -> dict:
         raise NotImplementedError
@@ -120,11 +125,38 @@ class App:
         return widgets.HBox([panel, widgets.VBox([self.view, self.message])],
                             layout=widgets.Layout(align_items="flex-start"))
 
+    def animated(self) -> list:
+        """Artists that ``redraw`` changes. When an app lists them, an update repaints only
+        these over a cached picture of everything else (blitting); otherwise the whole figure
+        is drawn again. Call :meth:`invalidate` after changing anything else (axis limits...)."""
+        return []
+
+    def invalidate(self) -> None:
+        """The static part of the figure changed: redraw it fully next time."""
+        self._background = None
+
+    def draw(self) -> None:
+        """Render the figure into the Agg buffer, blitting when the app allows it."""
+        canvas, artists = self.fig.canvas, self.animated()
+        if not artists or not hasattr(canvas, "copy_from_bbox"):
+            canvas.draw()
+            return
+        cached = getattr(self, "_background", None)
+        if cached is None or cached[0] is not canvas:
+            for a in artists:
+                a.set_animated(True)
+            canvas.draw()  # everything but the animated artists
+            self._background = (canvas, canvas.copy_from_bbox(self.fig.bbox))
+        else:
+            canvas.restore_region(cached[1])
+        for a in artists:
+            if a.get_visible():
+                self.fig.draw_artist(a)
+
     def png(self) -> bytes:
-        """The figure as it is now, as PNG bytes."""
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
+        """The figure as it is now, as PNG bytes: one render, fast zlib level."""
+        self.draw()
+        return encode_png(self.fig)
 
     def snapshot(self, **values):
         """Set some controls (``snapshot(leverage=50)``) and return the figure as an image:
@@ -143,6 +175,14 @@ class App:
         self._shown = True
         self.render()
         display(bundle, raw=True)
+
+
+def encode_png(fig) -> bytes:
+    """The pixels already rendered on ``fig``'s Agg canvas, as PNG (fast zlib level)."""
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def check_finite(state: dict) -> None:

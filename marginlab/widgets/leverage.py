@@ -71,6 +71,10 @@ class LeverageApp(App):
         fig.tight_layout()
         return fig
 
+    def animated(self) -> list:
+        return [*self.lines.values(), self.zone, self.mark_dot, self.mark_text, self.bar,
+                self.gauge_text]
+
     def compute(self, side, leverage, move) -> dict:
         s = 1 if side == "long" else -1
         q = Decimal(str(self.quantity))

@@ -18,7 +18,7 @@ COLORS = {
 
 RC = {
     "figure.figsize": (9, 4.6),
-    "figure.dpi": 90,
+    "figure.dpi": 80,
     "font.size": 12,
     "axes.titlesize": 14,
     "axes.labelsize": 12,

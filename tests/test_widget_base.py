@@ -1,0 +1,75 @@
+"""What every app and quiz must do, checked on all of them."""
+
+import importlib
+import inspect
+import io
+import pkgutil
+
+import numpy as np
+import PIL.Image
+import pytest
+from apphelpers import control_values
+
+import marginlab.widgets as pkg
+from marginlab.widgets import Choice, Number, Quiz
+from marginlab.widgets.base import App
+
+
+def app_classes():
+    found = {}
+    for info in pkgutil.iter_modules(pkg.__path__):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
+                found[cls.__name__] = cls
+    return [found[k] for k in sorted(found)]
+
+
+def pixels(png: bytes):
+    return np.asarray(PIL.Image.open(io.BytesIO(png)))
+
+
+@pytest.mark.parametrize("cls", app_classes(), ids=lambda c: c.__name__)
+def test_in_place_update_draws_exactly_what_a_full_redraw_draws(cls):
+    app = cls()
+    first = app.png()
+    for control in app.controls.values():
+        values = control_values(control, 3)
+        if len(values) > 1:
+            control.value = values[-1]
+    fast = app.png()
+    app.invalidate()
+    full = app.png()
+    assert np.array_equal(pixels(fast), pixels(full)), "blitting left stale pixels"
+    assert not np.array_equal(pixels(first), pixels(full)), "the picture did not change"
+
+
+@pytest.mark.parametrize("cls", app_classes(), ids=lambda c: c.__name__)
+def test_display_gives_a_picture_to_readers_without_a_kernel(cls, monkeypatch):
+    app = cls()
+    shown = []
+    monkeypatch.setattr("marginlab.widgets.base.display", lambda b, raw: shown.append(b))
+    app._ipython_display_()
+    bundle = shown[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"] and app.view.value  # the live view got the same picture
+
+
+def test_quiz_feedback():
+    quiz = Quiz([
+        Choice("2 + 2?", ["4", "5"], answer=0, why="Arithmetic.", hints={1: "Count again."}),
+        Number("Liquidation price?", answer=1809.05, tolerance=0.5, unit="USDT",
+               hint="Solve equity = MM."),
+    ])
+    assert quiz.answer(0, 1) is False and "Count again" in quiz.feedback[0].value
+    assert quiz.answer(0, 0) is True and "Right" in quiz.feedback[0].value
+    assert quiz.answer(1, "1,809.2") is True
+    assert quiz.answer(1, "-1809") is False and "sign" in quiz.feedback[1].value
+    assert quiz.answer(1, "180905") is False and "size" in quiz.feedback[1].value
+    assert quiz.answer(1, "1750") is False and "low" in quiz.feedback[1].value
+    assert quiz.answer(1, "abc") is False and "number" in quiz.feedback[1].value
+    assert quiz.answer(1, "") is None and quiz.feedback[1].value == ""
+    quiz.inputs[0].value = 0  # the widget path gives the same verdict
+    assert quiz.verdicts[0] is True
+    assert quiz.score == "1 of 2 right"
+    assert "<ol>" in quiz._repr_html_() and "Liquidation price?" in quiz._repr_html_()
