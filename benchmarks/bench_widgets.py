@@ -12,9 +12,6 @@ Targets (issue 3): median update <= 30 ms, and >= 2x faster than the naive patte
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
-import pkgutil
 import statistics
 import time
 
@@ -24,19 +21,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-import marginlab.widgets as pkg  # noqa: E402
-from marginlab.widgets.base import App, encode_png  # noqa: E402
+from marginlab.widgets.base import app_classes, encode_png  # noqa: E402
 from marginlab.widgets.style import RC  # noqa: E402
-
-
-def app_classes():
-    found = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
-                found[cls.__name__] = cls
-    return [found[k] for k in sorted(found)]
 
 
 def slider_values(app, n):

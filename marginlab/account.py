@@ -203,13 +203,16 @@ class Account:
                                         trader=self.trader, amount=v)
         return v
 
-    def withdraw(self, value) -> Decimal:
-        v = amount(value, "withdrawal", allow_zero=False)
+    def _within_available(self, v: Decimal, verb: str) -> Decimal:
         if v > self.available_balance:
             raise InsufficientMarginError(
-                f"{self.trader} can withdraw at most {usd(self.available_balance)} USDT "
+                f"{self.trader} can {verb} at most {usd(self.available_balance)} USDT "
                 f"(available balance); asked for {usd(v)}"
             )
+        return v
+
+    def withdraw(self, value) -> Decimal:
+        v = self._within_available(amount(value, "withdrawal", allow_zero=False), "withdraw")
         with self.exchange.atomic():
             v = self._ledger.withdraw(self.wallet_place, v, f"{self.trader} withdrawal")
             self._refuse_if_liquidatable(None)  # entry-basis MM can exceed IM at the mark
@@ -393,12 +396,7 @@ class Account:
         """Move ``value`` USDT from the wallet into an isolated position's margin (pushes its
         liquidation price away)."""
         self._isolated(symbol)
-        v = amount(value, "margin to add", allow_zero=False)
-        if v > self.available_balance:
-            raise InsufficientMarginError(
-                f"{self.trader} can add at most {usd(self.available_balance)} USDT (available "
-                f"balance); asked for {usd(v)}"
-            )
+        v = self._within_available(amount(value, "margin to add", allow_zero=False), "add")
         with self.exchange.atomic():
             v = self._ledger.transfer(self.wallet_place, self.isolated_place(symbol), v,
                                       f"add margin {symbol}")

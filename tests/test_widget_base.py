@@ -1,28 +1,14 @@
 """What every app and quiz must do, checked on all of them."""
 
-import importlib
-import inspect
 import io
-import pkgutil
 
 import numpy as np
 import PIL.Image
 import pytest
 from apphelpers import control_values
 
-import marginlab.widgets as pkg
 from marginlab.widgets import Choice, Number, Quiz
-from marginlab.widgets.base import App
-
-
-def app_classes():
-    found = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
-                found[cls.__name__] = cls
-    return [found[k] for k in sorted(found)]
+from marginlab.widgets.base import app_classes
 
 
 def pixels(png: bytes):
