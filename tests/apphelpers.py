@@ -31,6 +31,7 @@ def sweep(app, points: int = 25) -> int:
     """Move each control over its whole range (others at their defaults, then at extremes);
     the app must never fail nor show NaN, and must not create figures. Returns updates made."""
     figures = len(plt.get_fignums())
+    start_values = {name: c.value for name, c in app.controls.items()}
     n = 0
     for name, control in app.controls.items():
         start = control.value
@@ -52,5 +53,8 @@ def sweep(app, points: int = 25) -> int:
                     app.controls[a].value, app.controls[b].value = va, vb
                     n += 1
                     assert_clean_state(app, f"{a}={va!r}, {b}={vb!r}")
+    for name, value in start_values.items():
+        app.controls[name].value = value
+    assert_clean_state(app, "back at the start values")
     assert len(plt.get_fignums()) == figures, "an update created a new figure"
     return n
