@@ -42,3 +42,25 @@ def test_notebook_has_checked_numbers(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert any(s.lstrip().startswith("# NBVAL_CHECK_OUTPUT") for s in sources)
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub/JupyterLab heading anchors: lower case, spaces to '-', punctuation dropped."""
+    import re
+
+    heads = re.findall(r"^#+\s+(.+)$", markdown, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in heads}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_links_to_the_glossary_and_other_lessons_resolve(path):
+    import re
+
+    glossary = ROOT / "lessons" / "glossary.md"
+    anchors = _anchors(glossary.read_text(encoding="utf-8"))
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for target, anchor in re.findall(r"\]\(([\w./-]+\.(?:md|ipynb))(?:#([\w-]+))?\)", text):
+        assert (path.parent / target).exists(), f"broken link to {target}"
+        if anchor and target.endswith("glossary.md"):
+            assert anchor in anchors, f"glossary has no entry #{anchor}"
