@@ -1,0 +1,135 @@
+"""Lesson 3 app: a hedge (long BTC, short ETH) in one cross pool vs two isolated rings.
+
+Both twins deposit 1,000 USDT and open the same legs of equal notional. The market then moves
+by ``market`` % (both coins) and ETH by ``spread`` % more, and optionally both return to the
+start. In cross, the BTC loss is paid by the ETH gain; in isolated, each leg only has its own
+margin, so a big move liquidates one leg and breaks the hedge.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..exchange import Exchange
+from .base import App
+from .style import COLORS, usd_axis
+
+LEGS = {"BTC-PERP": ("long", "0.04", 50_000), "ETH-PERP": ("short", "1", 2_000)}
+MODES = ("cross", "isolated")
+
+
+def hedge_twins(market_pct: float, spread_pct: float = 0.0, leverage: int = 10,
+                deposit: float = 1_000, back: bool = False) -> Exchange:
+    """Open the hedge in a cross and an isolated account, move both marks at once and, with
+    ``back``, return them to where they started (a round trip)."""
+    ex = Exchange(marks={s: p for s, (_, _, p) in LEGS.items()}, insurance_fund=100_000)
+    for mode in MODES:
+        acct = ex.open_account(mode, deposit=deposit, mode=mode, leverage=leverage)
+        for symbol, (side, qty, _) in LEGS.items():
+            (acct.buy if side == "long" else acct.sell)(symbol, qty)
+    m, s = Decimal(str(market_pct)) / 100, Decimal(str(spread_pct)) / 100
+    ex.set_marks({
+        "BTC-PERP": (Decimal(50_000) * (1 + m)).quantize(Decimal("0.1")),
+        "ETH-PERP": (Decimal(2_000) * (1 + m) * (1 + s)).quantize(Decimal("0.01")),
+    })
+    if back:
+        ex.set_marks({symbol: p for symbol, (_, _, p) in LEGS.items()})
+    return ex
+
+
+def distance_pct(acct, symbol):
+    """How far (in % of the mark) the mark may still move against this leg; None if no
+    liquidation price, 0 if the leg is gone."""
+    if symbol not in acct.positions:
+        return 0.0
+    lp = acct.liquidation_price(symbol)
+    if lp is None:
+        return None
+    mark = acct.exchange.marks[symbol]
+    return float(abs(lp / mark - 1) * 100)
+
+
+class HedgeApp(App):
+    """Market move, ETH-vs-BTC spread, leverage, and whether prices then come back."""
+
+    def make_controls(self):
+        return {
+            "market": widgets.FloatSlider(value=0.0, min=-40.0, max=40.0, step=1.0,
+                                          description="market move %", readout_format=".0f"),
+            "spread": widgets.FloatSlider(value=0.0, min=-15.0, max=15.0, step=0.5,
+                                          description="ETH vs BTC %", readout_format=".1f"),
+            "leverage": widgets.IntSlider(value=10, min=5, max=25, description="leverage"),
+            "back": widgets.Checkbox(value=True, description="then prices return to the start"),
+        }
+
+    def make_figure(self):
+        fig = self.new_figure(figsize=(9.5, 4.4))
+        self.ax, self.dx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+        self.eq_bars = self.ax.bar([0, 1], [0, 0], width=0.6,
+                                   color=[COLORS["cross"], COLORS["isolated"]])
+        self.eq_text = [self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=11)
+                        for i in (0, 1)]
+        self.ax.axhline(1000, color=COLORS["entry"], ls=":", lw=1.5)
+        self.ax.set_xticks([0, 1], MODES)
+        self.ax.set_ylim(0, 1400)
+        self.ax.set_ylabel("equity (USDT)")
+        usd_axis(self.ax)
+        self.ax.set_title("What each twin has left")
+        y = np.arange(len(LEGS))
+        self.dist = {mode: self.dx.barh(y + (0.2 if mode == "cross" else -0.2), [0, 0],
+                                        height=0.38, color=COLORS[mode], label=mode)
+                     for mode in MODES}
+        self.dist_text = {mode: [self.dx.text(0, yy + (0.2 if mode == "cross" else -0.2), "",
+                                              va="center", fontsize=10) for yy in y]
+                          for mode in MODES}
+        self.dx.set_yticks(y, [f"{s.split('-')[0]} {side}" for s, (side, _, _) in LEGS.items()])
+        self.dx.set_xlim(0, 60)
+        self.dx.set_xlabel("room before liquidation (% move against the leg)")
+        self.dx.legend(loc="lower right")
+        self.dx.set_title("Distance to liquidation, per leg")
+        fig.tight_layout()
+        return fig
+
+    def animated(self) -> list:
+        out = [*self.eq_bars, *self.eq_text]
+        for mode in MODES:
+            out += [*self.dist[mode], *self.dist_text[mode]]
+        return out
+
+    def compute(self, market, spread, leverage, back) -> dict:
+        ex = hedge_twins(market, spread, leverage, back=back)
+        self.exchange = ex
+        st = {}
+        for mode in MODES:
+            acct = ex.account(mode)
+            st[f"{mode} equity"] = float(acct.equity)
+            for symbol in LEGS:
+                coin = symbol.split("-")[0].lower()
+                st[f"{mode} {coin} open"] = symbol in acct.positions
+                st[f"{mode} {coin} room %"] = distance_pct(acct, symbol)
+        return st
+
+    def redraw(self, st: dict) -> None:
+        for i, mode in enumerate(MODES):
+            eq = st[f"{mode} equity"]
+            self.eq_bars[i].set_height(eq)
+            legs = [s.split("-")[0] for s in LEGS
+                    if st[f"{mode} {s.split('-')[0].lower()} open"]]
+            self.eq_text[i].set_y(eq + 15)
+            self.eq_text[i].set_text(f"{eq:,.0f}\n{' + '.join(legs) or 'nothing'} open")
+            for k, symbol in enumerate(LEGS):
+                coin = symbol.split("-")[0].lower()
+                room = st[f"{mode} {coin} room %"]
+                width = 60.0 if room is None else min(room, 60.0)
+                self.dist[mode][k].set_width(width)
+                label = ("liquidated" if not st[f"{mode} {coin} open"] else
+                         "no liquidation price" if room is None else f"{room:.1f} %")
+                self.dist_text[mode][k].set_x(min(width, 44) + 0.8)
+                self.dist_text[mode][k].set_text(label)
+
+    def describe(self, st: dict) -> str:
+        return (f"cross equity {st['cross equity']:,.2f} USDT · isolated equity "
+                f"{st['isolated equity']:,.2f} USDT")
