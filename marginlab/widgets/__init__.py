@@ -2,11 +2,34 @@
 
 Each app is built in one call in a notebook (``LeverageApp()``) and can be driven from code:
 ``app.controls["leverage"].value = 20; app.state["liquidation price"]``.
+
+=================  ==========================================================  ======
+app                what it shows                                               lesson
+=================  ==========================================================  ======
+``TeaserApp``      drag ETH down: the cross pool drains, the isolated twin     0
+                   lives
+``LeverageApp``    one position: leverage, mark, liquidation/bankruptcy lines  1
+                   and the margin-ratio gauge
+``RingFenceApp``   two isolated positions and a free balance                   2
+``HedgeApp``       a BTC/ETH hedge in cross vs isolated                        3
+``PoolApp``        the same crash over time, cross pool vs isolated twin       4
+``WaterfallApp``   where a liquidated position's margin goes, by venue         5
+``AdlApp``         insurance fund, ADL queue and socialized loss               6
+``SurvivalApp``    how far each mode survives and what it loses                7
+=================  ==========================================================  ======
 """
 
-from .base import App
+from .base import App, app_classes
+from .deleverage import AdlApp
+from .hedge import HedgeApp
 from .leverage import LeverageApp
+from .pool import PoolApp
 from .quiz import Choice, Number, Quiz
+from .ringfence import RingFenceApp
 from .style import COLORS
+from .survival import SurvivalApp
+from .teaser import TeaserApp
+from .waterfall import WaterfallApp
 
-__all__ = ["App", "LeverageApp", "Choice", "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "HedgeApp", "LeverageApp", "PoolApp", "RingFenceApp",
+           "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
