@@ -20,8 +20,8 @@ def test_in_place_update_draws_exactly_what_a_full_redraw_draws(cls):
     app = cls()
     first = app.png()
     for control in app.controls.values():
-        values = control_values(control, 3)
-        if len(values) > 1:
+        values = [v for v in control_values(control, 3) if v != control.value]
+        if values:
             control.value = values[-1]
     fast = app.png()
     app.invalidate()

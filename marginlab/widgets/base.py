@@ -41,6 +41,9 @@ class App:
 
     def __init__(self):
         self.controls: dict[str, widgets.Widget] = self.make_controls()
+        for control in self.controls.values():  # show descriptions in full ("ETH crash %")
+            if getattr(control, "description", ""):
+                control.style.description_width = "initial"
         with plt.rc_context(RC):
             self.fig = self.make_figure()
         # inline backend: the picture is an Image widget whose PNG is swapped on each update
