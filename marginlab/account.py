@@ -28,7 +28,7 @@ from .errors import (
 )
 from .events import qty, usd
 from .exchange import FEE_POOL
-from .formulas import _solve
+from .formulas import solve_liquidation_price
 from .money import ZERO, amount, to_decimal
 from .position import CROSS, ISOLATED, Position
 from .risk import Risk, bucket_risk, maintenance_margin
@@ -184,7 +184,7 @@ class Account:
         """
         pos = self.position(symbol)
         backing, other_mm = self._others(pos)
-        return _solve(pos.sign, pos.quantity, pos.entry_price, backing - other_mm,
+        return solve_liquidation_price(pos.sign, pos.quantity, pos.entry_price, backing - other_mm,
                       self.exchange.contract(symbol), self.exchange.rules)
 
     def bankruptcy_price(self, symbol: str) -> Decimal | None:

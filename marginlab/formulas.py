@@ -49,9 +49,9 @@ def _sign(side) -> int:
     raise ValueError(f"side must be 'long' or 'short', got {side!r}")
 
 
-def _solve(sign: int, q: Decimal, ep: Decimal, k: Decimal, spec: ContractSpec,
-           rules: VenueRules) -> Decimal | None:
-    """Solve K + s*Q*(P - EP) = MM(P) for P."""
+def solve_liquidation_price(sign: int, q: Decimal, ep: Decimal, k: Decimal,
+                            spec: ContractSpec, rules: VenueRules) -> Decimal | None:
+    """Solve K + s*Q*(P - EP) = MM(P) for P (s = +1 long, -1 short; K as in the module doc)."""
     fee = spec.taker_fee if rules.fee_in_mm else ZERO
     if rules.mm_basis != MARK:
         mm = maintenance_margin(Position("", sign * q, ep, Decimal(1)), ep, spec, rules)
@@ -78,7 +78,7 @@ def liquidation_price(side, qty, entry_price, collateral, spec: ContractSpec,
     s, q, ep = _sign(side), quantity(qty), price(entry_price, "entry price")
     k = (to_decimal(collateral, "collateral") + to_decimal(other_upnl, "other uPnL")
          - to_decimal(other_mm, "other maintenance margin"))
-    return _solve(s, q, ep, k, spec, rules)
+    return solve_liquidation_price(s, q, ep, k, spec, rules)
 
 
 def isolated_liquidation_price(side, qty, entry_price, isolated_margin, spec: ContractSpec,

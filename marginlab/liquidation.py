@@ -67,8 +67,10 @@ def liquidate(ex, acct, key: str) -> None:
     deficit = max(ZERO, -risk.equity)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
     ratio = risk.margin_ratio
-    ratio_txt = "equity was gone" if ratio.is_infinite() else f"margin ratio reached " \
-        f"{float(ratio) * 100:.1f}%"
+    if ratio.is_infinite():
+        ratio_txt = "equity was gone"
+    else:
+        ratio_txt = f"margin ratio reached {float(ratio) * 100:.1f}%"
     together = (f"; cross margin closes all {len(positions)} cross positions together"
                 if key == CROSS and len(positions) > 1 else "")
 
