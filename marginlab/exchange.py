@@ -142,8 +142,7 @@ class Exchange:
     def set_marks(self, marks: dict, time=None) -> list:
         """Move several marks at once (one instant), then run liquidations."""
         with self.atomic():
-            new = {s: price(p, f"{s} mark price") for s, p in marks.items()
-                   if self.contract(s) is not None}
+            new = {self.contract(s).symbol: price(p, f"{s} mark price") for s, p in marks.items()}
             if time is not None:
                 self.time = time
             for symbol, p in new.items():
