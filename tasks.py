@@ -21,7 +21,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".marginlab-installed"
-NOTEBOOK_DIRS = ["lessons"]
+NOTEBOOK_DIRS = ["lessons", "solutions", "exercises"]
 
 
 def run(*args, **kwargs) -> None:
