@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the course with nothing but Python and pip.
 
-    python3 tasks.py lab     # virtual environment + install + JupyterLab on lessons/
+    python3 tasks.py lab     # virtual environment + install + JupyterLab opened at lesson 0
     python3 tasks.py test    # virtual environment + install + every check (what CI runs)
 
 The virtual environment lives in ``.venv`` and is reused; it is refreshed when
@@ -42,7 +42,7 @@ def install() -> None:
 
 
 def lab() -> None:
-    """Open JupyterLab on lessons/, bound to localhost, token on (it prints the URL)."""
+    """Open JupyterLab at lesson 0, bound to localhost, token on (it prints the URL)."""
     install()
     settings = VENV / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
@@ -50,8 +50,8 @@ def lab() -> None:
     if not overrides.exists():  # no news pop-up, no update check: nothing reaches the network
         overrides.write_text('{"@jupyterlab/apputils-extension:notification": '
                              '{"fetchNews": "false", "checkForUpdates": false}}\n')
-    args = [BIN / "jupyter", "lab", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.root_dir={ROOT / 'lessons'}"]
+    args = [BIN / "jupyter", "lab", "lessons/00_start_here.ipynb", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={ROOT}"]  # lessons/, exercises/ and solutions/ all in reach
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
     run(*args)

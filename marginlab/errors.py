@@ -63,3 +63,13 @@ class MarginModeError(MarginLabError):
 
 class ConfigurationError(MarginLabError, ValueError):
     """A contract specification, tier table or venue rule that does not make sense."""
+
+
+class InvalidPathError(MarginLabError, ValueError):
+    """A price path that cannot be simulated: a price that is not a finite number above zero,
+    shapes that do not match, a volatility below zero or a correlation outside [-1, 1]."""
+
+
+class PriceDataError(MarginLabError, ValueError):
+    """A price file (OHLC CSV) with a missing column, a value that is not a number, a missing
+    value, or timestamps that are missing, repeated or out of order."""

@@ -2,15 +2,17 @@
 
 import importlib.util
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from marginlab import check, formulas
+from marginlab import check, formulas, practice
 from marginlab.contracts import ETH_PERP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +27,8 @@ EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 def check_outputs(nb):
     """The text printed by every cell that calls check.<something>."""
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and "check." in "".join(cell["source"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "check." in source and "assert_correct" not in source:
             yield "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
 
 
@@ -100,3 +103,184 @@ def test_every_exercise_has_a_check_function_and_a_solution_that_uses_it():
     for name in check.EXERCISES:
         assert callable(getattr(check, name))
         assert f"check.{name}(" in sources, f"no solution notebook exercises {name}"
+
+
+def test_a_written_answer_becomes_a_text_stub_and_tuples_are_stubbed():
+    cell = nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\nBecause...\n### END SOLUTION")
+    cell.metadata["nbgrader"] = {"solution": True, "grade": True, "grade_id": "x", "points": 1}
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("Read me.")])
+    out = make_exercises.exercise_from(nb)
+    assert [c.source for c in out.cells] == ["YOUR ANSWER HERE", "Read me."]
+    src = "### BEGIN SOLUTION\nleft, taken = 5, {}\n### END SOLUTION\ncheck.x(taken)\n"
+    assert make_exercises.stub_source(src) == "# YOUR CODE HERE\ntaken = ...\ncheck.x(taken)\n"
+
+
+def test_every_solution_cell_is_marked_for_nbgrader():
+    ids = []
+    for path in SOLUTIONS:
+        cells = nbformat.read(path, as_version=4).cells
+        for cell, after in zip(cells, [*cells[1:], None], strict=True):
+            meta = cell.metadata.get("nbgrader")
+            has_region = "### BEGIN SOLUTION" in cell.source
+            assert has_region == bool(meta and meta["solution"]), (path.name, cell.source[:60])
+            if meta:
+                assert meta["schema_version"] == 3
+                ids.append(meta["grade_id"])
+            if has_region and cell.cell_type == "code":  # an autograder test cell follows
+                assert not meta["grade"] and make_exercises.is_test_cell(after)
+                assert after.metadata["nbgrader"]["locked"] and after.metadata["nbgrader"]["points"]
+                assert "check.assert_correct(" in after.source
+            elif has_region:  # a written answer, graded by hand
+                assert meta["grade"] and meta["points"]
+    assert len(ids) == len(set(ids)) >= 20
+    for path in EXERCISES:
+        assert "assert_correct" not in path.read_text(encoding="utf-8")
+
+
+def test_assert_correct_is_silent_when_right_and_raises_the_verdict_when_wrong():
+    check.assert_correct("hedge_eth_short", 1)
+    with pytest.raises(AssertionError, match="too small"):
+        check.assert_correct("hedge_eth_short", "0.1")
+    with pytest.raises(AssertionError, match="not attempted"):
+        check.assert_correct("hedge_eth_short", ...)
+
+
+def test_there_are_at_least_six_exercises_each_paired_with_a_lesson():
+    headings = "\n".join(c.source for p in SOLUTIONS
+                         for c in nbformat.read(p, as_version=4).cells if c.cell_type == "markdown")
+    exercises = set(re.findall(r"^#{2,3} (\d+)[a-c]? ·", headings, re.M))
+    assert len(exercises) >= 6, exercises
+    for path in SOLUTIONS:
+        assert "../lessons/0" in path.read_text(encoding="utf-8"), f"{path.name} names no lesson"
+
+
+# --- the scenarios, against independent answers from the published rules ---------------------
+
+def test_the_largest_cross_long_is_the_closed_form_and_the_engine_agrees():
+    # wallet 1,999 - Q; at the crash equity 1,799 - 501 Q must exceed MM 7.2 + 7.5 Q
+    closed_form = Decimal("1791.8") / Decimal("508.5")
+    best = practice.largest_cross_eth_long()
+    assert best == closed_form.quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
+    assert practice.cross_sizing_liquidated(best) == []
+    assert practice.cross_sizing_liquidated(best + Decimal("0.001")) != []
+
+
+def test_the_least_margin_to_add_is_what_each_ring_is_short_of():
+    need = practice.least_margin_to_add()
+    # ring short of = MM(crash) - (margin + uPnL(crash))
+    assert need["BTC-PERP"] == Decimal("0.04") * 45_000 * Decimal("0.004") + Decimal("0.01")
+    assert need["ETH-PERP"] == 3 * 1500 * Decimal("0.005") + 900 + Decimal("0.01")
+    assert practice.liquidated(practice.isolated_sizing_account(need), practice.SIZING_CRASH) == []
+    less = {s: v - Decimal("0.02") for s, v in need.items()}
+    assert sorted(practice.liquidated(practice.isolated_sizing_account(less),
+                                      practice.SIZING_CRASH)) == sorted(need)
+
+
+def test_the_adl_queue_follows_binance_score():
+    shorts = practice.adl_shorts()
+    upnl = shorts["short ETH"] * (shorts["entry price"] - 1800)
+    ratio = shorts["short ETH"] * 1800 * 0.005 / (shorts["wallet balance"] + upnl)
+    score = upnl / shorts["wallet balance"] * ratio
+    assert practice.adl_ranking() == list(score.sort_values(ascending=False).index)
+    taken = practice.adl_deleveraged()
+    assert sum(taken.values()) == 5  # the whale's whole position, from the top of the queue
+    assert list(taken) == practice.adl_ranking()[:len(taken)]
+
+
+def test_the_hedge_breaks_in_isolated_and_holds_in_cross():
+    assert practice.hedge_liquidated(1) == {"down": [], "up": []}
+    assert practice.hedge_liquidated(1, "isolated") == {"down": ["BTC-PERP"], "up": ["ETH-PERP"]}
+    assert practice.hedge_liquidated(0)["down"] == ["BTC-PERP"]  # no hedge: the long goes
+    fall = practice.isolated_btc_leg_fall_pct()
+    lp = (Decimal(2000) - 200) / (Decimal("0.04") * (1 - Decimal("0.004")))
+    assert fall == (1 - lp / 50_000) * 100
+
+
+# --- every grader: right answer, wrong sign, wrong size, wrong type -------------------------
+
+RIGHT = {
+    "largest_eth_drop": lambda: practice.largest_eth_drop_pct(),
+    "isolated_twin_equity": lambda: practice.isolated_twin_equity_after_drop(),
+    "largest_cross_eth_long": lambda: practice.largest_cross_eth_long(),
+    "least_margin_to_add": lambda: practice.least_margin_to_add(),
+    "adl_queue": lambda: practice.adl_ranking(),
+    "adl_deleveraged": lambda: practice.adl_deleveraged(),
+    "hedge_eth_short": lambda: Decimal(1),
+    "isolated_btc_leg_fall": lambda: practice.isolated_btc_leg_fall_pct(),
+}
+
+
+def test_every_exercise_has_a_right_answer_here():
+    assert set(RIGHT) | {"isolated_long_liquidation_price", "isolated_short_liquidation_price",
+                         "cross_liquidation_price"} == set(check.EXERCISES)
+
+
+@pytest.mark.parametrize("name", RIGHT)
+def test_the_right_answer_passes_in_every_reasonable_form(name):
+    right = RIGHT[name]()
+    forms = [right]
+    if isinstance(right, Decimal):
+        forms += [float(right), np.float64(right), f"{float(right):.6f}"]
+    elif isinstance(right, list):
+        forms += [tuple(right), [n.upper() for n in right], pd.Series(right), np.array(right)]
+    else:
+        forms += [{k.split("-")[0].lower(): float(v) for k, v in right.items()},
+                  pd.Series({k: float(v) for k, v in right.items()})]
+    for answer in forms:
+        verdict = check.grade(name, answer)
+        assert verdict.correct, (answer, verdict.message)
+
+
+WRONG = [  # (exercise, answer from the right one, words the message must hold)
+    ("largest_eth_drop", lambda r: -r, "wrong sign"),
+    ("largest_eth_drop", lambda r: r / 100, "check the units"),
+    ("largest_eth_drop", lambda r: r + 1, "too high"),
+    ("largest_eth_drop", lambda r: [r], "Expected a number in %, got list"),
+    ("isolated_twin_equity", lambda r: r + 400, "too high"),
+    ("largest_cross_eth_long", lambda r: -r, "wrong sign"),
+    ("largest_cross_eth_long", lambda r: r + Decimal("0.001"), "liquidates the cross account"),
+    ("largest_cross_eth_long", lambda r: r - Decimal("0.5"), "could hold more"),
+    ("largest_cross_eth_long", lambda r: r * 100, "cannot even be opened"),
+    ("largest_cross_eth_long", lambda r: r + Decimal("0.0001"), "lots of 0.001"),
+    ("largest_cross_eth_long", lambda r: {"ETH": r}, "Expected a number of ETH, got dict"),
+    ("least_margin_to_add", lambda r: {k: v - 1 for k, v in r.items()}, "still liquidated"),
+    ("least_margin_to_add", lambda r: {k: v + 5 for k, v in r.items()}, "more than it needs"),
+    ("least_margin_to_add", lambda r: {k: -v for k, v in r.items()}, "0 or more"),
+    ("least_margin_to_add", lambda r: {k: v * 100 for k, v in r.items()}, "refuses"),
+    ("least_margin_to_add", lambda r: list(r.values()), "Expected a dict"),
+    ("least_margin_to_add", lambda r: {"SOL": 1}, "the rings are"),
+    ("adl_queue", lambda r: r[::-1], "in the right place"),
+    ("adl_queue", lambda r: r[:2], "rank them all"),
+    ("adl_queue", lambda r: r[:1] * 4, "appears 4 times"),
+    ("adl_queue", lambda r: ", ".join(r), "trader names, first in the queue first, got str"),
+    ("adl_queue", lambda r: ["eve", *r[1:]], "'eve' is not in the queue"),
+    ("adl_deleveraged", lambda r: {k: -v for k, v in r.items()}, "wrong sign"),
+    ("adl_deleveraged", lambda r: {k: v * 2 for k, v in r.items()}, "too high"),
+    ("adl_deleveraged", lambda r: list(r), "Expected a dict {name: ETH}, got list"),
+    ("adl_deleveraged", lambda r: {"whale": 5}, "'whale' is not one of"),
+    ("adl_deleveraged", lambda r: {k: "lots" for k in r}, "expected a number in ETH"),
+    ("hedge_eth_short", lambda r: -r, "wrong sign"),
+    ("hedge_eth_short", lambda r: r / 10, "too small"),
+    ("hedge_eth_short", lambda r: r * 2, "too big"),
+    ("hedge_eth_short", lambda r: "one", "Expected a number of ETH, got str"),
+    ("isolated_btc_leg_fall", lambda r: r * 10, "check the units"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, words", WRONG,
+                         ids=[f"{n}-{w}" for n, _, w in WRONG])
+def test_a_wrong_answer_to_each_exercise_gets_the_right_message(name, wrong, words):
+    verdict = check.grade(name, wrong(RIGHT[name]()))
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+    assert "passed" not in verdict.message.lower()
+
+
+@pytest.mark.parametrize("name", list(check.EXERCISES))
+def test_a_stub_of_each_exercise_is_not_attempted(name):
+    assert check.grade(name, ...).status == check.NOT_ATTEMPTED
+    assert check.grade(name, None).status == check.NOT_ATTEMPTED
+
+
+def test_an_unknown_exercise_names_the_known_ones():
+    with pytest.raises(KeyError, match="largest_eth_drop"):
+        check.grade("no_such_exercise", 1)

@@ -13,7 +13,13 @@ In a solution notebook the answer code sits between nbgrader's markers::
 
 The exercise gets ``# YOUR CODE HERE`` and, for every name the region assigns and the rest of
 the cell then uses, ``name = ...``: the notebook still runs to the end and each check reports
-"not attempted yet". Outputs are cleared. nbgrader can read the same solution notebooks.
+"not attempted yet". A written answer is a Markdown cell marked as an nbgrader solution cell;
+the exercise gets ``YOUR ANSWER HERE`` in its place. Outputs are cleared.
+
+Every cell holding a solution carries nbgrader's cell metadata (``solution: true`` and a unique
+``grade_id``), so ``nbgrader generate_assignment`` accepts the same solution notebooks. After
+each exercise a locked nbgrader test cell calls ``check.assert_correct``: nbgrader's autograder
+scores with it; the exercises leave it out, since it raises on a stub.
 """
 
 from __future__ import annotations
@@ -28,16 +34,17 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+TEXT_STUB = "YOUR ANSWER HERE"
 REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?",
                     re.M | re.S)
 
 
 def _assigned(code: str) -> list[str]:
+    """Names the code binds, in order: ``a = ...``, ``a, b = ...``, ``for a in ...`` etc."""
     names = []
     for node in ast.walk(ast.parse(textwrap.dedent(code))):
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else [])
-        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in names:
+            names.append(node.id)
     return names
 
 
@@ -64,13 +71,27 @@ def stub_source(source: str) -> str:
 def exercise_from(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(solution)
     nb.metadata.pop("widgets", None)
+    nb.cells = [cell for cell in nb.cells if not is_test_cell(cell)]
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.source = stub_source(cell.source)
             cell.outputs = []
             cell.execution_count = None
+        elif is_solution_cell(cell):
+            cell.source = TEXT_STUB
     return nb
+
+
+def is_test_cell(cell) -> bool:
+    """nbgrader's mark of an autograder test cell: graded, and not a solution."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_solution_cell(cell) -> bool:
+    """nbgrader's mark of a cell holding (part of) a solution."""
+    return bool(cell.metadata.get("nbgrader", {}).get("solution"))
 
 
 def generated() -> dict[Path, str]:

@@ -1,0 +1,185 @@
+"""The scenarios of the exercises, built with the engine: marginlab.check grades against them.
+
+Every scenario trades ETH-PERP and BTC-PERP on Binance's rules (maintenance margin on the mark,
+taker fee 0.05 % on open), opened at ETH 2,000 and BTC 50,000 at 10x.
+
+* **Crash twins** (exercise 3): 1,000 USDT, long 2 ETH and 0.04 BTC, cross or isolated.
+* **Sizing** (exercise 4): 2,000 USDT, long 0.04 BTC plus an ETH long of your size; the crash is
+  ETH -25 % and BTC -10 % at one instant.
+* **ADL** (exercise 5): lesson 6's market: the whale and four shorts, ETH gaps down 10 % and the
+  insurance fund is empty.
+* **Hedge** (exercise 6): 1,000 USDT, long 0.04 BTC and short an ETH quantity of your choice; the
+  market moves 60 % up or down (both coins together).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+import pandas as pd
+
+from .exchange import Exchange
+from .money import ZERO
+from .risk import bucket_risk
+from .widgets.deleverage import adl_table, market
+
+START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
+BTC_LONG = Decimal("0.04")
+LEVERAGE = 10
+
+
+def open_account(mode: str, deposit, legs: dict) -> Exchange:
+    """An exchange at the start prices with one account named ``mode`` holding ``legs``
+    (``{symbol: signed quantity}``: + long, - short), each opened at 10x."""
+    ex = Exchange(marks=dict(START), insurance_fund=1_000_000)
+    acct = ex.open_account(mode, deposit=deposit, mode=mode, leverage=LEVERAGE)
+    for symbol, size in legs.items():
+        size = Decimal(str(size))
+        if size > 0:
+            acct.buy(symbol, size)
+        elif size < 0:
+            acct.sell(symbol, -size)
+    return ex
+
+
+def moved(fraction) -> dict:
+    """Both marks moved by ``fraction`` (-0.6 = 60 % down), on their ticks."""
+    f = 1 + Decimal(str(fraction))
+    return {"ETH-PERP": (START["ETH-PERP"] * f).quantize(Decimal("0.01")),
+            "BTC-PERP": (START["BTC-PERP"] * f).quantize(Decimal("0.1"))}
+
+
+def liquidated(ex: Exchange, marks: dict) -> list[str]:
+    """Move to ``marks`` and return the symbols liquidated there."""
+    return [e.symbol for e in ex.set_marks(marks) if e.kind == "liquidation"]
+
+
+# --- exercise 3: the largest ETH drop a cross account survives, and its isolated twin ----------
+CRASH_TWIN = {"ETH-PERP": 2, "BTC-PERP": BTC_LONG}
+
+
+def largest_eth_drop_pct() -> Decimal:
+    """How far ETH can fall (in %, BTC still) before the cross twin is liquidated."""
+    acct = open_account("cross", 1_000, CRASH_TWIN).account("cross")
+    return (1 - acct.liquidation_price("ETH-PERP") / START["ETH-PERP"]) * 100
+
+
+def isolated_twin_equity_after_drop() -> Decimal:
+    """The isolated twin's equity once ETH has fallen one tick past the cross liquidation."""
+    lp = open_account("cross", 1_000, CRASH_TWIN).account("cross").liquidation_price("ETH-PERP")
+    ex = open_account("isolated", 1_000, CRASH_TWIN)
+    ex.set_mark("ETH-PERP", (lp / Decimal("0.01")).to_integral_value(ROUND_FLOOR) / 100)
+    return ex.account("isolated").equity
+
+
+# --- exercise 4: size positions to survive a stated crash -------------------------------------
+SIZING_DEPOSIT = 2_000
+SIZING_CRASH = {"ETH-PERP": Decimal(1500), "BTC-PERP": Decimal(45_000)}
+ISOLATED_ETH_LONG = Decimal(3)
+
+
+def cross_sizing_liquidated(eth_long) -> list[str]:
+    """What the crash liquidates in the cross sizing account with an ETH long of ``eth_long``."""
+    ex = open_account("cross", SIZING_DEPOSIT, {"BTC-PERP": BTC_LONG, "ETH-PERP": eth_long})
+    return liquidated(ex, SIZING_CRASH)
+
+
+def largest_cross_eth_long() -> Decimal:
+    """The largest ETH long (whole lots) the cross sizing account holds through the crash."""
+    lot = Decimal("0.001")
+    low, high = 0, 10_000  # in lots: 10 ETH at 10x needs 2,000 of margin, more than is there
+    while high - low > 1:  # invariant: low lots survive, high lots do not
+        mid = (low + high) // 2
+        low, high = (mid, high) if not cross_sizing_liquidated(mid * lot) else (low, mid)
+    return low * lot
+
+
+def isolated_sizing_account(added: dict) -> Exchange:
+    """The isolated twin (0.04 BTC and 3 ETH long, 10x) with ``added`` USDT put into each ring."""
+    ex = open_account("isolated", SIZING_DEPOSIT,
+                      {"BTC-PERP": BTC_LONG, "ETH-PERP": ISOLATED_ETH_LONG})
+    acct = ex.account("isolated")
+    for symbol, value in added.items():
+        if value > 0:
+            acct.add_margin(symbol, value)
+    return ex
+
+
+def least_margin_to_add() -> dict[str, Decimal]:
+    """Per ring, the USDT to add so that the crash leaves equity just above maintenance
+    margin: ``MM(crash) - (isolated margin + uPnL(crash))``, to the cent above."""
+    ex = isolated_sizing_account({})
+    acct = ex.account("isolated")
+    need = {}
+    for symbol, pos in acct.positions.items():
+        risk = bucket_risk(acct.isolated_margin(symbol), [pos], SIZING_CRASH, ex.contracts,
+                           ex.rules)
+        short = risk.maintenance - risk.equity
+        need[symbol] = max(ZERO, (short / Decimal("0.01")).to_integral_value(ROUND_FLOOR)
+                           / 100 + Decimal("0.01"))
+    return need
+
+
+# --- exercise 5: the ADL queue of lesson 6 -----------------------------------------------------
+ADL_GAP_MARK = Decimal(1800)
+
+
+def adl_market() -> Exchange:
+    """Lesson 6's market (whale long 5 ETH at 20x isolated, four cross shorts), fund empty."""
+    return market(0)
+
+
+def adl_ranking() -> list[str]:
+    """The shorts in ADL order at the gap mark (Binance: PnL% x margin ratio)."""
+    return list(adl_table(adl_market(), ADL_GAP_MARK)["trader"])
+
+
+def adl_deleveraged() -> dict[str, Decimal]:
+    """ETH each short has closed by auto-deleveraging when ETH gaps to the gap mark."""
+    ex = adl_market()
+    ex.set_mark("ETH-PERP", ADL_GAP_MARK)
+    taken: dict[str, Decimal] = {}
+    for e in ex.events.of_kind("adl"):
+        taken[e.trader] = taken.get(e.trader, ZERO) + abs(e.quantity)
+    return taken
+
+
+# --- exercise 6: a hedge that survives in cross, and breaks in isolated ----------------------
+HEDGE_DEPOSIT = 1_000
+HEDGE_MOVE = Decimal("0.6")
+
+
+def hedge_liquidated(eth_short, mode: str = "cross") -> dict[str, list[str]]:
+    """What a market move of -60 % and of +60 % liquidates in the hedge account."""
+    legs = {"BTC-PERP": BTC_LONG, "ETH-PERP": -Decimal(str(eth_short))}
+    return {direction: liquidated(open_account(mode, HEDGE_DEPOSIT, legs),
+                                  moved(sign * HEDGE_MOVE))
+            for direction, sign in (("down", -1), ("up", 1))}
+
+
+def isolated_btc_leg_fall_pct() -> Decimal:
+    """The market fall (in %) that liquidates the isolated BTC leg (its 200 USDT margin)."""
+    acct = open_account("isolated", HEDGE_DEPOSIT, {"BTC-PERP": BTC_LONG}).account("isolated")
+    return (1 - acct.liquidation_price("BTC-PERP") / START["BTC-PERP"]) * 100
+
+
+# --- what the exercise notebooks show ----------------------------------------------------------
+HIDDEN = ["liquidation price", "bankruptcy price"]
+
+
+def show(acct) -> pd.DataFrame:
+    """The account's positions without the columns an exercise asks you to work out."""
+    return acct.to_frame().drop(columns=HIDDEN)
+
+
+def adl_shorts() -> pd.DataFrame:
+    """The four shorts of :func:`adl_market`: size, entry, leverage and wallet balance."""
+    ex = adl_market()
+    rows = {}
+    for name in sorted(t for t in ex.accounts if t != "whale"):
+        acct = ex.account(name)
+        pos = acct.position("ETH-PERP")
+        rows[name] = {"short ETH": float(pos.quantity), "entry price": float(pos.entry_price),
+                      "leverage": float(pos.leverage),
+                      "wallet balance": float(acct.wallet_balance)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("trader")
