@@ -16,13 +16,18 @@ app                what it shows                                               l
 ``WaterfallApp``   where a liquidated position's margin goes, by venue         5
 ``AdlApp``         insurance fund, ADL queue and socialized loss               6
 ``SurvivalApp``    how far each mode survives and what it loses                7
+``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
+                   isolated crowd
+``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
 =================  ==========================================================  ======
 """
 
 from .base import App, app_classes
+from .cascade import CascadeApp
 from .deleverage import AdlApp
 from .hedge import HedgeApp
 from .leverage import LeverageApp
+from .odds import OddsApp
 from .pool import PoolApp
 from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
@@ -31,5 +36,6 @@ from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "HedgeApp", "LeverageApp", "PoolApp", "RingFenceApp",
-           "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
+           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
+           "Number", "Quiz", "COLORS"]

@@ -1,0 +1,138 @@
+"""Monte Carlo: how likely is liquidation, and how much is lost, at each leverage, cross vs
+isolated?
+
+The account deposits ``deposit`` USDT and commits ``committed`` of it to open positions at
+leverage L (initial margin plus the opening fee): a share ``eth_share`` for an ETH long, the rest
+for a BTC long, so the notional is about ``L x committed x deposit``. ETH and BTC follow
+correlated geometric Brownian motions (:func:`marginlab.paths.correlated_gbm`, seeded); the same
+paths are replayed for every leverage (common random numbers, so the curves are smooth) under
+cross and under isolated margin with :func:`marginlab.simulate.replay`, longs paying funding every
+8 hours.
+
+For each leverage and mode, with n paths of which k end with a liquidation:
+
+* probability of liquidation ``p = k / n`` with its 95 % Wilson interval::
+
+      centre = (p + z^2 / 2n) / (1 + z^2 / n)
+      half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2),  z = 1.96
+
+* the loss in % of the deposit on each path (``-PnL / deposit``): its mean, median, 95th
+  percentile and worst value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+import numpy as np
+import pandas as pd
+
+from .contracts import DEFAULT_CONTRACTS
+from .errors import InvalidLeverageError, InvalidPathError
+from .paths import HOUR, correlated_gbm
+from .simulate import MODES, Leg, replay
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """95 % (by default) Wilson score interval for k successes out of n trials."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+@dataclass
+class MonteCarlo:
+    """``summary``: one row per leverage and mode; ``losses``: the loss (% of the deposit) on
+    every path, long format (leverage, mode, path, loss %), for histograms."""
+
+    summary: pd.DataFrame
+    losses: pd.DataFrame
+
+
+def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) -> list[Leg]:
+    """The ETH and BTC longs that ``committed`` of ``deposit`` pays for at ``leverage``, initial
+    margin and opening fee included: ``Q = budget / (P / L + P * taker_fee)``, rounded down to the
+    lot size."""
+    start = start or {"ETH-PERP": 2_000, "BTC-PERP": 50_000}
+    budget = Decimal(str(deposit)) * Decimal(str(committed))
+    lev = Decimal(str(leverage))
+    legs = []
+    for symbol, share in (("ETH-PERP", eth_share), ("BTC-PERP", 1 - eth_share)):
+        spec = DEFAULT_CONTRACTS[symbol]
+        lot, p = spec.lot_size, Decimal(str(start[symbol]))
+        q = budget * Decimal(str(share)) / (p / lev + p * spec.taker_fee)
+        q = (q / lot).to_integral_value(ROUND_FLOOR) * lot
+        if q > 0:
+            legs.append(Leg(symbol, float(q), float(leverage)))
+    return legs
+
+
+def _progress(total: int, show):
+    """A tqdm progress bar (notebook-aware) when ``show``; a silent stand-in otherwise."""
+    if show:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc="Monte Carlo", unit="leverage")
+
+    class Silent:
+        def update(self, n=1):
+            pass
+
+        def close(self):
+            pass
+
+    return Silent()
+
+
+def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: float = 7,
+                     sigma=None, corr: float = 0.8, deposit: float = 1_000,
+                     committed: float = 0.5, eth_share: float = 0.6,
+                     funding_rate: float = 0.0001, seed: int = 0, progress=None) -> MonteCarlo:
+    """Replay ``paths`` seeded hourly paths over ``days`` at each leverage, cross and isolated
+    (see the module docstring). ``sigma`` is the annual volatility per symbol (default ETH 80 %,
+    BTC 60 %). ``progress``: show a progress bar (default: only for runs of over 10 million
+    position-steps)."""
+    leverages = list(leverages)
+    if not leverages:
+        raise InvalidLeverageError("give at least one leverage")
+    for lev in leverages:
+        if not (isinstance(lev, int | float) and math.isfinite(lev) and lev >= 1):
+            raise InvalidLeverageError(f"leverage must be a number of at least 1, got {lev!r}")
+    if not (isinstance(days, int | float) and days > 0):
+        raise InvalidPathError(f"days must be above zero, got {days!r}")
+    if not 0 < committed <= 1 or not 0 <= eth_share <= 1:
+        raise InvalidPathError("committed must be in (0, 1] and eth_share in [0, 1]")
+    start = {"ETH-PERP": 2_000.0, "BTC-PERP": 50_000.0}
+    sigma = sigma or {"ETH-PERP": 0.8, "BTC-PERP": 0.6}
+    steps = max(1, round(days * 24))
+    array = correlated_gbm(start, sigma, corr, steps, paths=paths, dt=HOUR, seed=seed)
+    prices = {s: array[:, :, i] for i, s in enumerate(start)}
+    if progress is None:
+        progress = paths * steps * 2 * len(leverages) > 10_000_000
+    bar = _progress(len(leverages), progress)
+    rows, losses = [], []
+    for lev in leverages:
+        legs = legs_for(lev, deposit, committed, eth_share, start)
+        run = replay(prices, legs, deposit, funding_rate=funding_rate, funding_every=8)
+        for mode in MODES:
+            acc = run.accounts[run.accounts["mode"] == mode]
+            loss = -acc["pnl"].to_numpy() / deposit * 100
+            k = int((acc["first liquidation"] >= 0).sum())
+            low, high = wilson_interval(k, paths)
+            rows.append({"leverage": lev, "mode": mode, "paths": paths, "liquidated": k,
+                         "p liquidation": k / paths, "ci low": float(low),
+                         "ci high": float(high), "mean loss %": loss.mean(),
+                         "median loss %": float(np.median(loss)),
+                         "loss p95 %": float(np.percentile(loss, 95)),
+                         "worst loss %": loss.max()})
+            losses.append(pd.DataFrame({"leverage": lev, "mode": mode,
+                                        "path": acc["path"].to_numpy(), "loss %": loss}))
+        bar.update(1)
+    bar.close()
+    return MonteCarlo(pd.DataFrame(rows), pd.concat(losses, ignore_index=True))

@@ -1,0 +1,125 @@
+"""Lesson 9 app: how likely is liquidation, cross vs isolated, and how much is lost?
+
+Monte Carlo over seeded ETH/BTC paths (:func:`marginlab.montecarlo.liquidation_odds`). Left: the
+probability of a liquidation within the horizon against leverage, with its 95 % interval, for a
+cross account and its isolated twin. Right: how the loss (% of the deposit) is spread at the
+chosen leverage. The curves are computed once per volatility, horizon and committed share, so
+moving along the leverages is instant.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..montecarlo import liquidation_odds
+from .base import App
+from .pool import _set_band
+from .style import COLORS
+
+LEVERAGES = (2, 3, 5, 7, 10, 15, 20, 30, 50)
+MODES = ("cross", "isolated")
+BINS = np.arange(0, 105, 5.0)  # loss in % of the deposit
+PATHS = 600
+
+
+@lru_cache(maxsize=32)
+def odds(vol: int, days: int, committed: int, paths: int = PATHS):
+    """The Monte Carlo run for these settings (BTC's volatility is three quarters of ETH's)."""
+    sigma = {"ETH-PERP": vol / 100, "BTC-PERP": 0.75 * vol / 100}
+    return liquidation_odds(LEVERAGES, paths=paths, days=days, sigma=sigma,
+                            committed=committed / 100, seed=2024, progress=False)
+
+
+class OddsApp(App):
+    """Leverage, ETH volatility, horizon and the share of the deposit committed as margin."""
+
+    def make_controls(self):
+        return {
+            "leverage": widgets.SelectionSlider(options=list(LEVERAGES), value=10,
+                                                description="leverage"),
+            "vol": widgets.IntSlider(value=80, min=40, max=150, step=10,
+                                     description="ETH volatility % / year"),
+            "days": widgets.IntSlider(value=7, min=1, max=30, description="horizon (days)"),
+            "committed": widgets.IntSlider(value=50, min=20, max=100, step=10,
+                                           description="committed %"),
+        }
+
+    def make_figure(self):
+        fig = self.new_figure(figsize=(10, 4.2))
+        self.ax, self.hx = fig.subplots(1, 2)
+        x = np.array(LEVERAGES, dtype=float)
+        self.lines, self.bands = {}, {}
+        for mode in MODES:
+            self.bands[mode] = self.ax.fill_between(x, 0, 0, color=COLORS[mode], alpha=0.2,
+                                                    linewidth=0)
+            (self.lines[mode],) = self.ax.plot(x, 0 * x, "o-", color=COLORS[mode], label=mode)
+        self.marker = self.ax.axvline(10, color="0.3", lw=1, ls="--")
+        self.ax.set_xscale("log")
+        self.ax.set_xticks(LEVERAGES, [f"{v}x" for v in LEVERAGES])
+        self.ax.minorticks_off()
+        self.ax.set_ylim(0, 100)
+        self.ax.set_xlabel("leverage")
+        self.ax.set_ylabel("liquidated within the horizon (% of paths)")
+        self.ax.set_title("How likely is liquidation?")
+        self.ax.legend(loc="upper left")
+        width = (BINS[1] - BINS[0]) / 2
+        self.bars = {mode: self.hx.bar(BINS[:-1] + (i + 0.5) * width, np.zeros(len(BINS) - 1),
+                                       width=width, color=COLORS[mode], label=mode)
+                     for i, mode in enumerate(MODES)}
+        self.hx.set_xlim(0, 100)
+        self.hx.set_ylim(0, 100)
+        self.hx.set_xlabel("loss at the horizon (% of the deposit)")
+        self.hx.set_ylabel("% of paths")
+        self.title = self.hx.set_title("")
+        self.hx.legend(loc="upper right")
+        fig.tight_layout()
+        return fig
+
+    def animated(self) -> list:
+        bars = [b for mode in MODES for b in self.bars[mode]]
+        return [*self.bands.values(), *self.lines.values(), self.marker, *bars, self.title]
+
+    def compute(self, leverage, vol, days, committed) -> dict:
+        run = odds(vol, days, committed)
+        s = run.summary.set_index(["mode", "leverage"])
+        st = {"leverage": leverage, "paths": PATHS}
+        for mode in MODES:
+            curve = s.loc[mode]
+            st[f"{mode} p %"] = [100 * float(p) for p in curve["p liquidation"]]
+            st[f"{mode} low %"] = [100 * float(p) for p in curve["ci low"]]
+            st[f"{mode} high %"] = [100 * float(p) for p in curve["ci high"]]
+            row = s.loc[(mode, leverage)]
+            st[f"{mode} liquidated %"] = 100 * float(row["p liquidation"])
+            st[f"{mode} ci"] = (100 * float(row["ci low"]), 100 * float(row["ci high"]))
+            st[f"{mode} median loss %"] = float(row["median loss %"])
+            st[f"{mode} loss p95 %"] = float(row["loss p95 %"])
+            st[f"{mode} worst loss %"] = float(row["worst loss %"])
+            loss = run.losses.query("mode == @mode and leverage == @leverage")["loss %"]
+            counts, _ = np.histogram(np.clip(loss, 0, 99.999), bins=BINS)
+            st[f"{mode} histogram %"] = list(100 * counts / len(loss))
+        return st
+
+    def redraw(self, st: dict) -> None:
+        x = np.array(LEVERAGES, dtype=float)
+        for mode in MODES:
+            self.lines[mode].set_ydata(st[f"{mode} p %"])
+            _set_band(self.bands[mode], x, np.array(st[f"{mode} low %"]),
+                      np.array(st[f"{mode} high %"]))
+            for bar, h in zip(self.bars[mode], st[f"{mode} histogram %"], strict=True):
+                bar.set_height(h)
+        self.marker.set_xdata([st["leverage"], st["leverage"]])
+        self.title.set_text(f"Where the losses fall at {st['leverage']}x")
+
+    def describe(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            low, high = st[f"{mode} ci"]
+            parts.append(
+                f"<b>{mode}</b>: liquidated on {st[f'{mode} liquidated %']:.1f} % of paths "
+                f"(95 % interval {low:.1f}-{high:.1f} %), 1 path in 20 loses more than "
+                f"{st[f'{mode} loss p95 %']:.0f} % of the deposit, the worst "
+                f"{st[f'{mode} worst loss %']:.0f} %")
+        return f"{st['leverage']}x, {st['paths']} paths · " + " · ".join(parts)
