@@ -58,9 +58,15 @@ def lab() -> None:
 
 
 def test() -> None:
-    """Lint, unit and property tests with coverage, then every notebook through nbval."""
+    """Lint, unit and property tests with coverage, every notebook through nbval, and the
+    browser tests (JupyterLab and Voila in Debian's chromium) when chromium is installed."""
     install()
-    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools")
+    if Path("/usr/bin/chromium").exists():
+        print("browser tests: will run (chromium found at /usr/bin/chromium)", flush=True)
+    else:
+        print("browser tests: SKIPPED - /usr/bin/chromium not found "
+              "(install it with: apt-get install chromium)", flush=True)
+    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools", "benchmarks")
     run(PY, "-m", "pytest", "-p", "no:cacheprovider",
         "--cov=marginlab", "--cov-report=term-missing:skip-covered", "--cov-fail-under=90",
         "--nbval-lax", "--nbval-current-env",

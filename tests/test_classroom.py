@@ -1,0 +1,90 @@
+"""Classroom delivery: the command line, the Binder configuration and the static HTML export."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marginlab import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("export_html", ROOT / "tools/export_html.py")
+export_html = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(export_html)
+
+
+def test_copy_brings_the_course_and_never_overwrites_work(tmp_path, capsys):
+    cli.main(["copy", str(tmp_path)])
+    lessons = sorted(p.name for p in (tmp_path / "lessons").glob("*.ipynb"))
+    assert lessons == sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))
+    assert (tmp_path / "exercises" / "01_liquidation_prices.ipynb").exists()
+    assert not (tmp_path / "solutions").exists()  # the answers stay with the instructor
+    mine = tmp_path / "exercises" / "01_liquidation_prices.ipynb"
+    mine.write_text("my work")
+    capsys.readouterr()
+    cli.main(["copy", str(tmp_path)])
+    assert mine.read_text() == "my work"
+    assert "0 files copied" in capsys.readouterr().out
+
+
+def test_lab_and_voila_listen_on_loopback_only(tmp_path, capsys):
+    cli.main(["lab", str(tmp_path), "--dry-run"])
+    out = capsys.readouterr().out
+    assert "--ServerApp.ip=127.0.0.1" in out and cli.FIRST_LESSON in out
+    assert f"--ServerApp.root_dir={tmp_path}" in out
+    cli.main(["voila", str(tmp_path), "--dry-run"])
+    out = capsys.readouterr().out
+    assert "--Voila.ip=127.0.0.1" in out and str(tmp_path / "lessons") in out
+
+
+def test_versions_for_a_bug_report():
+    out = subprocess.run([sys.executable, "-m", "marginlab", "versions"], capture_output=True,
+                         text=True, check=True).stdout
+    for name in ("python", "marginlab", "numpy", "ipywidgets", "jupyterlab"):
+        assert name in out
+    assert "not installed" not in out.split("marginlab")[1].splitlines()[0]
+
+
+def test_no_command_is_a_usage_error():
+    with pytest.raises(SystemExit) as err:
+        cli.main([])
+    assert err.value.code == 2
+
+
+@pytest.mark.skipif(shutil.which("repo2docker", path=str(Path(sys.executable).parent)) is None,
+                    reason="repo2docker is not installed")
+def test_repo2docker_understands_the_binder_configuration():
+    exe = str(Path(sys.executable).parent / "repo2docker")
+    out = subprocess.run([exe, "--no-build", "--no-run", "--user-id", "1000", "--user-name",
+                          "jovyan", str(ROOT)], capture_output=True, text=True, check=True)
+    text = out.stdout + out.stderr
+    assert "python=3.11" in text  # .binder/runtime.txt
+    assert 'pip install --no-cache-dir -r ".binder/requirements.txt"' in text
+    copy_repo = text.index("COPY --chown=1000:1000 src/ ")
+    assert text.index("./.binder/postBuild") > copy_repo  # marginlab is installed from the repo
+    assert '".[course]"' in (ROOT / ".binder" / "postBuild").read_text()
+
+
+def test_readme_gives_binder_and_voila_links():
+    readme = (ROOT / "README.md").read_text()
+    assert "mybinder.org/v2/" in readme and "urlpath=lab/tree/lessons/00_start_here.ipynb" in readme
+    assert "urlpath=voila/render/lessons/" in readme
+
+
+def test_static_html_export(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    for name in ("02_isolated_margin.ipynb", "glossary.md"):
+        shutil.copy(ROOT / "lessons" / name, lessons / name)
+    written = export_html.export(tmp_path / "html", lessons)
+    assert [p.name for p in written] == ["index.html", "02_isolated_margin.html",
+                                        "glossary.html"]
+    page = (tmp_path / "html" / "02_isolated_margin.html").read_text()
+    assert "Isolated margin" in page and "<img" in page  # the app's stored picture
+    assert "Error displaying widget" not in page and ".ipynb\"" not in page
+    assert 'href="glossary.html#' in page
+    glossary = (tmp_path / "html" / "glossary.html").read_text()
+    assert 'id="liquidation-price"' in glossary
