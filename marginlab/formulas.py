@@ -31,11 +31,11 @@ A long whose answer is at or below zero has no liquidation (or bankruptcy) price
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from .contracts import ContractSpec
 from .errors import InvalidLeverageError
-from .money import ZERO, amount, price, quantity, to_decimal
+from .money import ZERO, amount, floor_to, price, quantity, to_decimal
 from .position import LONG, SHORT, Position
 from .risk import maintenance_margin
 from .rules import BINANCE, MARK, VenueRules
@@ -126,7 +126,7 @@ def max_open_quantity(balance, at_price, leverage, spec: ContractSpec) -> Decima
         q = min(q, caps[-1] / p)
         if q * p >= caps[-1]:
             q -= spec.lot_size
-    q = (q / spec.lot_size).to_integral_value(rounding=ROUND_FLOOR) * spec.lot_size
+    q = floor_to(q, spec.lot_size)
     return max(q, ZERO)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ from .errors import (
     WouldLiquidateError,
 )
 from .exchange import Exchange
-from .money import ZERO, to_decimal
+from .money import ZERO, floor_to, to_decimal
 from .rules import BINANCE
 
 ETH, BTC = "ETH-PERP", "BTC-PERP"
@@ -78,23 +78,18 @@ def _share(value, what: str) -> float:
     return float(value)
 
 
-def _lots(q: Decimal, lot: Decimal) -> Decimal:
-    """``q`` rounded down to a whole number of lots."""
-    return (q / lot).to_integral_value(rounding=ROUND_DOWN) * lot
-
-
 def _open(acct, symbol: str, sign: int, margin: Decimal, leverage: int) -> Decimal:
     """Open ``margin * leverage`` of notional (sized down until the account can pay for it)."""
     spec, mark = acct.exchange.contract(symbol), acct.exchange.mark(symbol)
     lev = min(Decimal(leverage), spec.max_leverage(margin * leverage))
     affordable = acct.available_balance / (mark * (1 / lev + spec.taker_fee))
-    q = _lots(min(margin * lev / mark, affordable), spec.lot_size)
+    q = floor_to(min(margin * lev / mark, affordable), spec.lot_size)
     while q > 0:
         try:
             (acct.buy if sign > 0 else acct.sell)(symbol, q, leverage=lev)
             return q
         except (InsufficientMarginError, WouldLiquidateError, InvalidLeverageError):
-            q = _lots(q / 2, spec.lot_size)  # rounding left it a hair too big: halve
+            q = floor_to(q / 2, spec.lot_size)  # rounding left it a hair too big: halve
     return ZERO
 
 

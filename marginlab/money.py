@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import pandas as pd
 
@@ -89,6 +89,11 @@ def amount(value, what: str = "amount", allow_zero: bool = True) -> Decimal:
 def money(value: Decimal) -> Decimal:
     """Round an exact amount to the settlement unit (banker's rounding)."""
     return value.quantize(MONEY_STEP, rounding=ROUND_HALF_EVEN)
+
+
+def floor_to(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` rounded down to a whole number of ``step`` (a lot size, a tick, a cent)."""
+    return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
 
 
 @dataclass(frozen=True)

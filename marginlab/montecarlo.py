@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from .contracts import DEFAULT_CONTRACTS
 from .errors import InvalidLeverageError, InvalidPathError
+from .money import floor_to
 from .paths import HOUR, correlated_gbm
 from .simulate import MODES, Leg, replay
 
@@ -67,7 +68,7 @@ def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) 
         spec = DEFAULT_CONTRACTS[symbol]
         lot, p = spec.lot_size, Decimal(str(start[symbol]))
         q = budget * Decimal(str(share)) / (p / lev + p * spec.taker_fee)
-        q = (q / lot).to_integral_value(ROUND_FLOOR) * lot
+        q = floor_to(q, lot)
         if q > 0:
             legs.append(Leg(symbol, float(q), float(leverage)))
     return legs

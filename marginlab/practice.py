@@ -14,17 +14,18 @@ taker fee 0.05 % on open), opened at ETH 2,000 and BTC 50,000 at 10x.
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from .exchange import Exchange
-from .money import ZERO
+from .money import ZERO, floor_to
 from .risk import bucket_risk
 from .widgets.deleverage import adl_table, market
 
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
 BTC_LONG = Decimal("0.04")
+CENT = Decimal("0.01")
 LEVERAGE = 10
 
 
@@ -68,7 +69,7 @@ def isolated_twin_equity_after_drop() -> Decimal:
     """The isolated twin's equity once ETH has fallen one tick past the cross liquidation."""
     lp = open_account("cross", 1_000, CRASH_TWIN).account("cross").liquidation_price("ETH-PERP")
     ex = open_account("isolated", 1_000, CRASH_TWIN)
-    ex.set_mark("ETH-PERP", (lp / Decimal("0.01")).to_integral_value(ROUND_FLOOR) / 100)
+    ex.set_mark("ETH-PERP", floor_to(lp, CENT))
     return ex.account("isolated").equity
 
 
@@ -115,8 +116,7 @@ def least_margin_to_add() -> dict[str, Decimal]:
         risk = bucket_risk(acct.isolated_margin(symbol), [pos], SIZING_CRASH, ex.contracts,
                            ex.rules)
         short = risk.maintenance - risk.equity
-        need[symbol] = max(ZERO, (short / Decimal("0.01")).to_integral_value(ROUND_FLOOR)
-                           / 100 + Decimal("0.01"))
+        need[symbol] = max(ZERO, floor_to(short, CENT) + CENT)
     return need
 
 

@@ -15,14 +15,14 @@ In both, used + free = equity (everything the trader owns).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 from ..exchange import Exchange
-from ..money import ZERO
+from ..money import ZERO, floor_to
 from .base import App
 from .style import COLORS, usd_axis
 
@@ -54,8 +54,7 @@ class TwinReplay:
 
 
 def _quantity(margin: Decimal, leverage: int, price: Decimal, lot: Decimal) -> Decimal:
-    q = margin * leverage / price
-    return (q / lot).to_integral_value(rounding=ROUND_FLOOR) * lot
+    return floor_to(margin * leverage / price, lot)
 
 
 def replay_twins(crash_pct: float = 30, leverage: int = 10, eth_share: float = 0.7,

@@ -8,11 +8,12 @@ account and in its isolated twin, and what each has lost once it has happened.
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import ipywidgets as widgets
 
 from ..exchange import Exchange
+from ..money import floor_to
 from .base import App
 from .style import COLORS
 
@@ -26,8 +27,7 @@ def open_twin(mode: str, deposit: float, leverage: int, committed_pct: float) ->
     budget = Decimal(str(deposit)) * Decimal(str(committed_pct)) / 100
     for symbol, share in (("ETH-PERP", Decimal(2) / 3), ("BTC-PERP", Decimal(1) / 3)):
         lot = ex.contract(symbol).lot_size
-        q = (budget * share * leverage / ex.marks[symbol] / lot).to_integral_value(
-            ROUND_FLOOR) * lot
+        q = floor_to(budget * share * leverage / ex.marks[symbol], lot)
         if q > 0:
             acct.buy(symbol, q)
     return ex
@@ -45,7 +45,7 @@ def survival(mode: str, deposit: float = 1_000, leverage: int = 10,
     if lp is None:
         return {"fall %": None, "lost": 0.0, "lost %": 0.0, "closed": ""}
     tick = ex.contract("ETH-PERP").tick_size
-    ex.set_mark("ETH-PERP", (lp / tick).to_integral_value(ROUND_FLOOR) * tick)
+    ex.set_mark("ETH-PERP", floor_to(lp, tick))
     closed = ", ".join(e.symbol.split("-")[0] for e in ex.events.of_kind("liquidation"))
     lost = start - acct.equity
     fall = ((1 - lp / 2000) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -10,12 +10,13 @@ unrecovered.
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import ipywidgets as widgets
 
 from ..contracts import ETH_PERP, hyperliquid_perp
 from ..exchange import Exchange
+from ..money import floor_to
 from ..rules import PRESETS
 from .base import App
 from .style import COLORS, usd_axis
@@ -47,7 +48,7 @@ def liquidate_with_gap(venue: str, leverage: int, gap_pct: float, fund: float = 
     liq = acct.liquidation_price("ETH-PERP")
     bkr = acct.bankruptcy_price("ETH-PERP")
     mark = liq * (1 - Decimal(str(gap_pct)) / 100)
-    mark = (mark / spec.tick_size).to_integral_value(ROUND_FLOOR) * spec.tick_size
+    mark = floor_to(mark, spec.tick_size)
     start = len(ex.events)
     ex.set_mark("ETH-PERP", mark)
     events = ex.events.since(start)
