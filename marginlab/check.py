@@ -124,16 +124,24 @@ def ranking(expected, hint: str) -> Grader:
     return grade
 
 
+def _mapping(answer, shape: str) -> dict | Verdict:
+    """A dict from a dict or a pandas Series; else the verdict (stub, or the wrong type)."""
+    if _stub(answer):
+        return STUB
+    if hasattr(answer, "to_dict"):
+        answer = answer.to_dict()
+    if not isinstance(answer, Mapping):
+        return Verdict("wrong", f"✘ Expected a dict {shape}, got {_got(answer)}.")
+    return answer
+
+
 def amounts(expected, names, tolerance: float, unit: str, hint: str) -> Grader:
     """A mapping ``{name: amount}`` (dict or pandas Series) compared name by name with
     ``expected()``; names left out count as 0. ``names()`` are the names allowed."""
     def grade(answer) -> Verdict:
-        if _stub(answer):
-            return STUB
-        if hasattr(answer, "to_dict"):
-            answer = answer.to_dict()
-        if not isinstance(answer, Mapping):
-            return Verdict("wrong", f"✘ Expected a dict {{name: {unit}}}, got {_got(answer)}.")
+        answer = _mapping(answer, f"{{name: {unit}}}")
+        if isinstance(answer, Verdict):
+            return answer
         allowed = names()
         given = {str(k).strip().lower(): v for k, v in answer.items()}
         for key, value in given.items():
@@ -213,13 +221,9 @@ def _symbol(key) -> str:
 
 def least_margin_to_add(answer) -> Verdict:
     """Exercise 4b: each ring survives the crash with at most 1 USDT more than it needs."""
-    if _stub(answer):
-        return STUB
-    if hasattr(answer, "to_dict"):
-        answer = answer.to_dict()
-    if not isinstance(answer, Mapping):
-        return Verdict("wrong", f"✘ Expected a dict {{'BTC-PERP': USDT, 'ETH-PERP': USDT}}, "
-                                f"got {_got(answer)}.")
+    answer = _mapping(answer, "{'BTC-PERP': USDT, 'ETH-PERP': USDT}")
+    if isinstance(answer, Verdict):
+        return answer
     need = practice.least_margin_to_add()
     added = {}
     for key, value in answer.items():

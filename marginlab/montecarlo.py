@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from .contracts import DEFAULT_CONTRACTS
 from .errors import InvalidLeverageError, InvalidPathError
@@ -74,23 +75,6 @@ def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) 
     return legs
 
 
-def _progress(total: int, show):
-    """A tqdm progress bar (notebook-aware) when ``show``; a silent stand-in otherwise."""
-    if show:
-        from tqdm.auto import tqdm
-
-        return tqdm(total=total, desc="Monte Carlo", unit="leverage")
-
-    class Silent:
-        def update(self, n=1):
-            pass
-
-        def close(self):
-            pass
-
-    return Silent()
-
-
 def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: float = 7,
                      sigma=None, corr: float = 0.8, deposit: float = 1_000,
                      committed: float = 0.5, eth_share: float = 0.6,
@@ -116,7 +100,7 @@ def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: 
     prices = {s: array[:, :, i] for i, s in enumerate(start)}
     if progress is None:
         progress = paths * steps * 2 * len(leverages) > 10_000_000
-    bar = _progress(len(leverages), progress)
+    bar = tqdm(total=len(leverages), desc="Monte Carlo", unit="leverage", disable=not progress)
     rows, losses = [], []
     for lev in leverages:
         legs = legs_for(lev, deposit, committed, eth_share, start)

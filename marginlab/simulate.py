@@ -158,6 +158,13 @@ def _maintenance(leg: _Leg, basis: np.ndarray, rules: VenueRules) -> np.ndarray:
     return mm + value * float(leg.spec.taker_fee) if rules.fee_in_mm else mm
 
 
+def _after_fee(left, due):
+    """(liquidation fee, what the bucket keeps): the fee is paid out of what is left, if any."""
+    kept = np.maximum(left, 0.0)
+    fee = np.minimum(kept, due)
+    return fee, kept - fee
+
+
 def _ledger(collateral, legs, pay):
     """The bucket's money (collateral less funding paid, uPnL aside) after each funding stage.
 
@@ -198,8 +205,9 @@ def _bucket(collateral, legs, marks, upnl, mm, fsteps, pay, keep: bool, rules):
     if len(fsteps):
         money, short = _ledger(collateral, legs, pay)
         n_st = money.shape[2]
-        before = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
-        e0 = u + before[:, np.searchsorted(fsteps, np.arange(width), side="left")]
+        # the bucket's money after 0, 1, 2, ... funding steps
+        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
+        e0 = u + after[:, np.searchsorted(fsteps, np.arange(width), side="left")]
     else:
         e0 = u + collateral[:, None]  # equity after the mark move, before any funding
     breach = e0 <= m
@@ -235,10 +243,9 @@ def _bucket(collateral, legs, marks, upnl, mm, fsteps, pay, keep: bool, rules):
                   for leg, mk in zip(legs, marks, strict=True))
     equity = None
     if keep:
-        equity = e0 if not len(fsteps) else u + np.concatenate(
-            [collateral[:, None], money[:, :, -1]], axis=1)[
-                :, np.searchsorted(fsteps, np.arange(width), side="right")]
-        final = np.maximum(left, 0.0) - np.minimum(np.maximum(left, 0.0), due)
+        equity = e0 if not len(fsteps) else u + after[
+            :, np.searchsorted(fsteps, np.arange(width), side="right")]
+        final = _after_fee(left, due)[1]
         gone = np.arange(width)[None, :] >= step[:, None]
         equity = np.where(gone, final[:, None], equity)
     return np.where(liquidated, step, NO_LIQUIDATION), left, due, owed, equity
@@ -292,8 +299,7 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
             else:
                 groups = [(leg.symbol, [j], im[lo:hi, j]) for j, leg in enumerate(legs_)]
                 free = deposit - open_fees - im[lo:hi].sum(axis=1)
-            result = [(name, *_bucket(np.asarray(c, dtype=float) * np.ones(hi - lo),
-                                      [legs_[j] for j in g], [marks[j] for j in g],
+            result = [(name, *_bucket(c, [legs_[j] for j in g], [marks[j] for j in g],
                                       [upnl[j] for j in g], [mm[j] for j in g], fsteps,
                                       [pay[j] for j in g], keep_equity, rules))
                       for name, g, c in groups]
@@ -303,11 +309,13 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
             buckets.append(rows)
             if keep_equity:
                 equity[mode].append(free[:, None] + sum(r[5] for r in result))
-    def tidy(frames):  # by path, then mode, whatever the chunks
-        return pd.concat(frames).sort_values(["path", "mode"], kind="stable").reset_index(
-            drop=True)
-    return Replay(tidy(accounts), tidy(buckets),
+    return Replay(_by_path(accounts), _by_path(buckets),
                   {m: np.concatenate(v) for m, v in equity.items() if v})
+
+
+def _by_path(frames) -> pd.DataFrame:
+    """One table, by path then mode, whatever the chunks."""
+    return pd.concat(frames).sort_values(["path", "mode"], kind="stable").reset_index(drop=True)
 
 
 def _settle(result, free, deposit: float, fund0: float, offset: int, mode: str):
@@ -325,8 +333,8 @@ def _settle(result, free, deposit: float, fund0: float, offset: int, mode: str):
     for rank in range(len(result)):
         b = order[:, rank]
         hit = steps[rows, b] >= 0
-        kept = np.maximum(left[rows, b], 0.0)
-        fee = np.where(hit, np.minimum(kept, due[rows, b]), 0.0)
+        fee, kept = _after_fee(left[rows, b], due[rows, b])
+        fee = np.where(hit, fee, 0.0)
         owed = np.where(hit, np.maximum(-left[rows, b], 0.0), 0.0) + short[rows, b]
         fund = fund + fee
         paid = np.minimum(owed, fund)
@@ -334,7 +342,7 @@ def _settle(result, free, deposit: float, fund0: float, offset: int, mode: str):
         liq_fees += fee
         deficit += owed
         fund_paid += paid
-        finals[rows, b] = np.where(hit, kept - fee, left[rows, b])
+        finals[rows, b] = np.where(hit, kept, left[rows, b])
     final = free + finals.sum(axis=1)
     first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
     accounts = pd.DataFrame({
