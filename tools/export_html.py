@@ -28,9 +28,8 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading).strip().lower().replace(" ", "-")
 
 
-def page(path: Path) -> str:
+def page(nb) -> str:
     """One lesson as HTML: widget views give way to the picture stored next to them."""
-    nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             out.get("data", {}).pop(WIDGET_VIEW, None)
@@ -42,10 +41,11 @@ def export(out: Path, lessons: Path = ROOT / "lessons") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written, items = [], []
     for path in sorted(lessons.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        title = nb.cells[0].source.splitlines()[0].lstrip("# ")
         target = out / f"{path.stem}.html"
-        target.write_text(page(path), encoding="utf-8")
+        target.write_text(page(nb), encoding="utf-8")
         written.append(target)
-        title = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0].lstrip("# ")
         items.append(f'<li><a href="{target.name}">{title}</a></li>')
     glossary = lessons / "glossary.md"
     if glossary.exists():
