@@ -58,7 +58,7 @@ def lab() -> None:
 
 
 def test() -> None:
-    """Lint, unit and property tests with coverage, every notebook through nbval, and the
+    """Lint (ruff on the code and the notebooks, import-linter on the layers), unit and property tests with coverage, every notebook through nbval, and the
     browser tests (JupyterLab and Voila in Debian's chromium) when chromium is installed."""
     install()
     if Path("/usr/bin/chromium").exists():
@@ -66,7 +66,9 @@ def test() -> None:
     else:
         print("browser tests: SKIPPED - /usr/bin/chromium not found "
               "(install it with: apt-get install chromium)", flush=True)
-    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools", "benchmarks")
+    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools", "benchmarks",
+        *NOTEBOOK_DIRS)
+    run(BIN / "lint-imports")  # the package's layers (pyproject.toml [tool.importlinter])
     run(PY, "-m", "pytest", "-p", "no:cacheprovider",
         "--cov=marginlab", "--cov-report=term-missing:skip-covered", "--cov-fail-under=90",
         "--nbval-lax", "--nbval-current-env",

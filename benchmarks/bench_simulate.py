@@ -7,9 +7,9 @@ Scenario: a long ETH and a short BTC at 3x (2 positions), correlated hourly GBM 
 BTC 40 % a year), funding every 8 steps, replayed under cross and under isolated margin; few
 positions are liquidated, so the event engine does its full work on every step. Prints:
 
-* the vectorized replay (:func:`marginlab.simulate.replay`) on paths x steps x 2 positions, per
+* the vectorized replay (:func:`marginlab.replay`) on paths x steps x 2 positions, per
   mode and for both modes together, as position-steps per second (median of ``--repeat``);
-* the event engine (:func:`marginlab.simulate.replay_with_engine`) on a few of the same paths,
+* the event engine (:func:`marginlab.replay_with_engine`) on a few of the same paths,
   as position-steps per second, and the ratio;
 * the peak memory of the big replay (tracemalloc sees numpy's arrays), the price paths included.
 
@@ -29,8 +29,8 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
-from marginlab.paths import correlated_gbm  # noqa: E402
-from marginlab.simulate import Leg, replay, replay_with_engine  # noqa: E402
+from marginlab.simulation.paths import correlated_gbm  # noqa: E402
+from marginlab.simulation.replay import Leg, replay, replay_with_engine  # noqa: E402
 
 LEGS = [Leg("ETH-PERP", 2, 3), Leg("BTC-PERP", -0.04, 3)]
 START = {"BTC-PERP": 50_000.0, "ETH-PERP": 2_000.0}

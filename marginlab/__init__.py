@@ -8,12 +8,22 @@ Start with::
     alice.buy("ETH-PERP", 1, leverage=10, mode="isolated")
     ex.set_mark("ETH-PERP", 1_850)
     ex.events.to_frame()
+
+The package has three layers, each importing only the ones below it (CI checks this with
+import-linter)::
+
+    marginlab.course      scenarios, exercise checks, widgets, the command line
+    marginlab.simulation  price paths, the vectorized replay, Monte Carlo, the market model
+    marginlab.engine      the exact engine: money, contracts, rules, risk, accounts, liquidation
+
+Everything a lesson needs from the engine, and the replay entry points, are importable from
+``marginlab`` itself.
 """
 
-from . import errors
-from .account import Account
-from .adl import AdlCandidate, adl_queue, pnl_x_effective_leverage, pnl_x_margin_ratio
-from .contracts import (
+from .engine import errors, formulas
+from .engine.account import Account
+from .engine.adl import AdlCandidate, adl_queue, pnl_x_effective_leverage, pnl_x_margin_ratio
+from .engine.contracts import (
     BTC_PERP,
     DEFAULT_CONTRACTS,
     ETH_PERP,
@@ -24,8 +34,8 @@ from .contracts import (
     linear_perp,
     make_tiers,
 )
-from .exchange import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Exchange
-from .formulas import (
+from .engine.exchange import Exchange
+from .engine.formulas import (
     bankruptcy_price,
     cross_liquidation_price,
     isolated_liquidation_price,
@@ -33,15 +43,16 @@ from .formulas import (
     max_open_quantity,
     required_initial_margin,
 )
-from .money import Ledger
-from .position import CROSS, ISOLATED, LONG, SHORT, Position
-from .risk import Risk, bucket_risk, maintenance_margin
-from .rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID, PRESETS, SOCIALIZED, VenueRules
+from .engine.money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
+from .engine.position import CROSS, ISOLATED, LONG, SHORT, Position
+from .engine.risk import Risk, bucket_risk, maintenance_margin
+from .engine.rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID, PRESETS, SOCIALIZED, VenueRules
+from .simulation.replay import Leg, Replay, replay, replay_with_engine
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "errors", "Account", "AdlCandidate", "adl_queue", "pnl_x_effective_leverage",
+    "errors", "formulas", "Account", "AdlCandidate", "adl_queue", "pnl_x_effective_leverage",
     "pnl_x_margin_ratio", "BTC_PERP", "DEFAULT_CONTRACTS", "ETH_PERP", "SOL_PERP",
     "ContractSpec", "MarginTier", "hyperliquid_perp", "linear_perp", "make_tiers",
     "COUNTERPARTIES", "FEE_POOL",
@@ -49,5 +60,6 @@ __all__ = [
     "isolated_liquidation_price", "liquidation_price", "max_open_quantity",
     "required_initial_margin", "Ledger", "CROSS", "ISOLATED", "LONG", "SHORT", "Position",
     "Risk", "bucket_risk", "maintenance_margin", "BINANCE", "BITMEX", "BYBIT", "HYPERLIQUID",
-    "PRESETS", "SOCIALIZED", "VenueRules", "__version__",
+    "PRESETS", "SOCIALIZED", "VenueRules", "Leg", "Replay", "replay", "replay_with_engine",
+    "__version__",
 ]

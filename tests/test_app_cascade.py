@@ -3,8 +3,8 @@
 import pytest
 from apphelpers import sweep
 
-from marginlab.market import cascade_twins
-from marginlab.widgets.cascade import CascadeApp
+from marginlab.course.widgets.cascade import CascadeApp
+from marginlab.simulation.market import cascade_twins
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from apphelpers import sweep
 
-from marginlab.widgets.deleverage import SHORTS, AdlApp, adl_table, crash, market
+from marginlab.course.widgets.deleverage import SHORTS, AdlApp, adl_table, crash, market
 
 
 def test_a_large_fund_pays_and_nobody_gives_anything_up():

@@ -3,7 +3,7 @@
 import pytest
 from apphelpers import sweep
 
-from marginlab.widgets.hedge import HedgeApp, hedge_twins
+from marginlab.course.widgets.hedge import HedgeApp, hedge_twins
 
 
 @pytest.mark.parametrize("move", [-30, -20, 20, 30])

@@ -6,7 +6,7 @@ import pytest
 from apphelpers import sweep
 
 import marginlab as ml
-from marginlab.widgets import LeverageApp
+from marginlab.course.widgets import LeverageApp
 
 
 @pytest.fixture

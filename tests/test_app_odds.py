@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from apphelpers import sweep
 
-from marginlab.montecarlo import legs_for
-from marginlab.paths import correlated_gbm
-from marginlab.simulate import replay
-from marginlab.widgets.odds import LEVERAGES, PATHS, OddsApp
+from marginlab.course.widgets.odds import LEVERAGES, PATHS, OddsApp
+from marginlab.simulation.montecarlo import legs_for
+from marginlab.simulation.paths import correlated_gbm
+from marginlab.simulation.replay import replay
 
 
 @pytest.fixture(scope="module")

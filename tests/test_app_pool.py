@@ -3,7 +3,7 @@
 import pytest
 from apphelpers import sweep
 
-from marginlab.widgets.pool import PoolApp, pool, price_path, replay_twins
+from marginlab.course.widgets.pool import PoolApp, pool, price_path, replay_twins
 
 
 def final(run, mode):

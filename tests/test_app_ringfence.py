@@ -6,7 +6,7 @@ import pytest
 from apphelpers import sweep
 
 import marginlab as ml
-from marginlab.widgets.ringfence import PLACES, RingFenceApp, isolated_pair
+from marginlab.course.widgets.ringfence import PLACES, RingFenceApp, isolated_pair
 
 
 @pytest.mark.parametrize("move", [-40, -20, -10, -9, -5, 0, 10, 20])

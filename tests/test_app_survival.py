@@ -4,7 +4,7 @@ import pytest
 from apphelpers import sweep
 
 import marginlab as ml
-from marginlab.widgets.survival import SurvivalApp, open_twin, survival
+from marginlab.course.widgets.survival import SurvivalApp, open_twin, survival
 
 
 @pytest.mark.parametrize("mode", ["cross", "isolated"])

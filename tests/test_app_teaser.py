@@ -4,7 +4,7 @@ import pytest
 from apphelpers import sweep
 
 import marginlab as ml
-from marginlab.widgets.teaser import TeaserApp, twins_after_fall
+from marginlab.course.widgets.teaser import TeaserApp, twins_after_fall
 
 
 def test_between_the_two_liquidation_prices_only_isolated_eth_is_gone():

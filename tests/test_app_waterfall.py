@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from apphelpers import sweep
 
-from marginlab.widgets.waterfall import VENUES, WaterfallApp, liquidate_with_gap
+from marginlab.course.widgets.waterfall import VENUES, WaterfallApp, liquidate_with_gap
 
 
 @pytest.mark.parametrize("venue", VENUES)

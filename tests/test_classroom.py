@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from marginlab import cli
+from marginlab.course import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("export_html", ROOT / "tools/export_html.py")

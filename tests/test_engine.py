@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import marginlab as ml
-from marginlab.errors import MarginLabError
-from marginlab.events import EventLog
+from marginlab.engine.errors import MarginLabError
+from marginlab.engine.events import EventLog
 
 D = Decimal
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from marginlab import check, formulas, practice
-from marginlab.contracts import ETH_PERP
+from marginlab import formulas
+from marginlab.course import check, practice
+from marginlab.engine.contracts import ETH_PERP
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools/make_exercises.py")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marginlab import BINANCE, errors
-from marginlab.market import (
+from marginlab.simulation.market import (
     DEFAULT_DEPTH,
     cascade,
     cascade_twins,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from marginlab import errors, formulas
-from marginlab.contracts import ETH_PERP
-from marginlab.montecarlo import legs_for, liquidation_odds, wilson_interval
+from marginlab.engine.contracts import ETH_PERP
+from marginlab.simulation.montecarlo import legs_for, liquidation_odds, wilson_interval
 
 
 def normal_cdf(x):

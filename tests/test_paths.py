@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marginlab.errors import InvalidPathError, PriceDataError
-from marginlab.paths import (
+from marginlab.engine.errors import InvalidPathError, PriceDataError
+from marginlab.simulation.paths import (
     SCENARIOS,
     check_path,
     correlated_gbm,

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import marginlab as ml
-from marginlab.errors import MarginLabError
+from marginlab.engine.errors import MarginLabError
 
 D = Decimal
 ETH, BTC, SOL = "ETH-PERP", "BTC-PERP", "SOL-PERP"

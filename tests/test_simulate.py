@@ -6,14 +6,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marginlab import errors
-from marginlab.rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID
-from marginlab.simulate import Leg, replay, replay_with_engine
+from marginlab.engine.rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID
+from marginlab.simulation.replay import Leg, replay, replay_with_engine
 
 HEDGE = [Leg("ETH-PERP", 2, 10), Leg("BTC-PERP", -0.04, 10)]
 
 
 def walk(seed, paths, steps, vol=(0.01, 0.015), start=(50_000, 2_000)):
-    """Seeded log-normal walks for BTC and ETH (independent of marginlab.paths on purpose)."""
+    """Seeded log-normal walks for BTC and ETH (independent of simulation.paths on purpose)."""
     rng = np.random.default_rng(seed)
     out = {}
     for symbol, s0, sigma in zip(("BTC-PERP", "ETH-PERP"), start, vol, strict=True):

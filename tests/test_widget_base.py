@@ -7,8 +7,8 @@ import PIL.Image
 import pytest
 from apphelpers import control_values
 
-from marginlab.widgets import Choice, Number, Quiz
-from marginlab.widgets.base import app_classes
+from marginlab.course.widgets import Choice, Number, Quiz
+from marginlab.course.widgets.base import app_classes
 
 
 def pixels(png: bytes):
@@ -34,7 +34,7 @@ def test_in_place_update_draws_exactly_what_a_full_redraw_draws(cls):
 def test_display_gives_a_picture_to_readers_without_a_kernel(cls, monkeypatch):
     app = cls()
     shown = []
-    monkeypatch.setattr("marginlab.widgets.base.display", lambda b, raw: shown.append(b))
+    monkeypatch.setattr("marginlab.course.widgets.base.display", lambda b, raw: shown.append(b))
     app._ipython_display_()
     bundle = shown[0]
     assert "application/vnd.jupyter.widget-view+json" in bundle

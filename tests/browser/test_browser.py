@@ -11,7 +11,7 @@ import pytest
 from ui import AppOnPage, median, plain, widget_errors
 
 from marginlab import ETH_PERP, isolated_liquidation_price
-from marginlab.widgets import LeverageApp, PoolApp
+from marginlab.course.widgets import LeverageApp, PoolApp
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb"))

@@ -12,8 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import ipywidgets as widgets
 
-from ..exchange import Exchange
-from ..money import floor_to
+from ...engine.exchange import Exchange
+from ...engine.money import floor_to
 from .base import App
 from .style import COLORS
 

@@ -35,9 +35,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .contracts import DEFAULT_CONTRACTS
-from .errors import InsufficientMarginError, InvalidPathError, MarginModeError
-from .rules import BANKRUPTCY, BINANCE, MARK, VenueRules
+from ..engine.contracts import DEFAULT_CONTRACTS
+from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
+from ..engine.rules import BANKRUPTCY, BINANCE, MARK, VenueRules
 
 MODES = ("cross", "isolated")
 NO_LIQUIDATION = -1
@@ -364,7 +364,7 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
                        modes=MODES) -> Replay:
     """:func:`replay` done by the event engine (:class:`marginlab.Exchange`), path by path and
     step by step: slow, exact, and the reference the vectorized replay is tested against."""
-    from .exchange import Exchange
+    from ..engine.exchange import Exchange
 
     paths = price_paths(prices, symbols)
     symbols = list(paths)

@@ -13,77 +13,20 @@ places). So, by construction::
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
 
-from .errors import (
-    InvalidAmountError,
-    InvalidPriceError,
-    InvalidQuantityError,
-    MarginLabError,
-)
+from .errors import MarginLabError
+from .numbers import ZERO
 
 MONEY_STEP = Decimal("0.00000001")
-ZERO = Decimal(0)
-ONE = Decimal(1)
 
-
-def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
-    """Read ``value`` (int, float, str or Decimal) as a finite Decimal, or raise ``error``."""
-    if isinstance(value, bool):
-        raise error(f"{what} must be a number, got {value!r}")
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, numbers.Integral):  # int and numpy integers
-        d = Decimal(int(value))
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise error(f"{what} must be a finite number, got {value!r}")
-        d = Decimal(float.__repr__(value))  # also numpy.float64, whose repr is not a number
-    elif isinstance(value, str):
-        try:
-            d = Decimal(value.replace(",", "").replace("_", "").strip())
-        except InvalidOperation:
-            raise error(f"{what} must be a number, got {value!r}") from None
-    else:
-        try:
-            d = Decimal(str(float(value)))  # numpy scalars and the like
-        except (TypeError, ValueError, InvalidOperation):
-            raise error(f"{what} must be a number, got {value!r}") from None
-    if not d.is_finite():
-        raise error(f"{what} must be a finite number, got {value!r}")
-    return d
-
-
-def price(value, what: str = "price") -> Decimal:
-    """A price: finite and strictly positive."""
-    p = to_decimal(value, what, InvalidPriceError)
-    if p <= 0:
-        raise InvalidPriceError(f"{what} must be above zero, got {value!r}")
-    return p
-
-
-def quantity(value, what: str = "quantity") -> Decimal:
-    """A quantity of contracts (base asset): finite and strictly positive."""
-    q = to_decimal(value, what, InvalidQuantityError)
-    if q <= 0:
-        raise InvalidQuantityError(
-            f"{what} must be above zero, got {value!r} (use sell/close to reduce a position)"
-        )
-    return q
-
-
-def amount(value, what: str = "amount", allow_zero: bool = True) -> Decimal:
-    """A money amount or rate: finite and not negative (zero only if ``allow_zero``)."""
-    a = to_decimal(value, what, InvalidAmountError)
-    if a < 0 or (a == 0 and not allow_zero):
-        raise InvalidAmountError(f"{what} must be {'at least' if allow_zero else 'above'} zero, "
-                                 f"got {value!r}")
-    return a
+# the ledger's shared places (each trader also has a wallet and one place per isolated position)
+INSURANCE_FUND = "insurance fund"
+FEE_POOL = "fee pool"
+COUNTERPARTIES = "counterparties"
 
 
 def money(value: Decimal) -> Decimal:
@@ -115,7 +58,7 @@ class Ledger:
     (the rest of the market, which is on the other side of every trade) may go below zero.
     """
 
-    COUNTERPARTIES = "counterparties"
+    COUNTERPARTIES = COUNTERPARTIES
     OUTSIDE = "outside"
 
     def __init__(self):

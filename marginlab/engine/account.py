@@ -27,9 +27,9 @@ from .errors import (
     WouldLiquidateError,
 )
 from .events import qty, usd
-from .exchange import FEE_POOL
 from .formulas import solve_liquidation_price
-from .money import ZERO, amount, to_decimal
+from .money import FEE_POOL
+from .numbers import ZERO, amount, to_decimal
 from .position import CROSS, ISOLATED, Position
 from .risk import Risk, bucket_risk, maintenance_margin
 

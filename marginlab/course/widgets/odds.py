@@ -14,7 +14,7 @@ from functools import lru_cache
 import ipywidgets as widgets
 import numpy as np
 
-from ..montecarlo import liquidation_odds
+from ...simulation.montecarlo import liquidation_odds
 from .base import App
 from .pool import _set_band
 from .style import COLORS

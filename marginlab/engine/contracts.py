@@ -22,7 +22,7 @@ from .errors import (
     InvalidPriceError,
     InvalidQuantityError,
 )
-from .money import ONE, ZERO, price, quantity, to_decimal
+from .numbers import ONE, ZERO, price, quantity, to_decimal
 
 
 @dataclass(frozen=True)

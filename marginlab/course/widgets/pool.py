@@ -21,8 +21,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..exchange import Exchange
-from ..money import ZERO, floor_to
+from ...engine.exchange import Exchange
+from ...engine.money import floor_to
+from ...engine.numbers import ZERO
 from .base import App
 from .style import COLORS, usd_axis
 

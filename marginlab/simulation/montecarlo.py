@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .contracts import DEFAULT_CONTRACTS
-from .errors import InvalidLeverageError, InvalidPathError
-from .money import floor_to
+from ..engine.contracts import DEFAULT_CONTRACTS
+from ..engine.errors import InvalidLeverageError, InvalidPathError
+from ..engine.money import floor_to
 from .paths import HOUR, correlated_gbm
-from .simulate import MODES, Leg, replay
+from .replay import MODES, Leg, replay
 
 Z95 = 1.959963984540054
 

@@ -18,9 +18,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .exchange import Exchange
-from .money import ZERO, floor_to
-from .risk import bucket_risk
+from ..engine.exchange import Exchange
+from ..engine.money import floor_to
+from ..engine.numbers import ZERO
+from ..engine.risk import bucket_risk
 from .widgets.deleverage import adl_table, market
 
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}

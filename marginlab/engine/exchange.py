@@ -19,15 +19,15 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
-from .errors import UnknownSymbolError, UnknownTraderError
+from .errors import InvalidPriceError, MarginLabError, UnknownSymbolError, UnknownTraderError
 from .events import EventLog, usd
-from .money import amount, price
+from .liquidation import cover_deficit
+from .liquidation import run_liquidations as _run_liquidations
+from .money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
+from .numbers import amount, price, to_decimal
 from .rules import BINANCE, VenueRules
-
-INSURANCE_FUND = "insurance fund"
-FEE_POOL = "fee pool"
-COUNTERPARTIES = "counterparties"
 
 
 class Exchange:
@@ -47,8 +47,6 @@ class Exchange:
             contracts = {c.symbol: c for c in contracts}
         self.contracts: dict[str, ContractSpec] = dict(contracts)
         self.rules = rules
-        from .money import Ledger
-
         self.ledger = Ledger()
         self.events = EventLog()
         self.marks: dict[str, Decimal] = {}
@@ -75,8 +73,6 @@ class Exchange:
     def mark(self, symbol: str) -> Decimal:
         self.contract(symbol)
         if symbol not in self.marks:
-            from .errors import InvalidPriceError
-
             raise InvalidPriceError(
                 f"{symbol} has no mark price yet: call set_mark({symbol!r}, price) first"
             )
@@ -116,9 +112,6 @@ class Exchange:
 
         ``mode`` and ``leverage`` are the defaults for new positions of this account.
         """
-        from .account import Account
-        from .errors import MarginLabError
-
         if not isinstance(trader, str) or not trader or ":" in trader:
             raise MarginLabError(f"a trader name must be a non-empty text without ':', "
                                  f"got {trader!r}")
@@ -160,8 +153,6 @@ class Exchange:
         counterparties. A bucket that cannot pay in full pays what it holds; the insurance fund
         covers the rest. Liquidations caused by the payments follow.
         """
-        from .money import to_decimal
-
         spec = self.contract(symbol)
         r = to_decimal(rate, "funding rate")
         mark = self.mark(spec.symbol)
@@ -184,9 +175,7 @@ class Exchange:
             return self.run_liquidations()
 
     def run_liquidations(self) -> list:
-        from .liquidation import run_liquidations
-
-        return run_liquidations(self)
+        return _run_liquidations(self)
 
     def sorted_accounts(self):
         return [self.accounts[t] for t in sorted(self.accounts)]
@@ -199,8 +188,6 @@ class Exchange:
                                     reason)
         shortfall = due - paid
         if shortfall > 0:
-            from .liquidation import cover_deficit
-
             cover_deficit(self, trader, symbol, shortfall, reason)
         return paid
 

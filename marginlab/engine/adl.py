@@ -21,9 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import ONE, ZERO
+from .numbers import ONE, ZERO
 from .position import Position
-from .risk import Risk
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class AdlCandidate:
     position: Position
     mark: Decimal
     collateral: Decimal  # the bucket's wallet balance or isolated margin
-    bucket: Risk  # equity, initial and maintenance margin of the position's bucket
+    bucket: object  # a Risk: equity, initial and maintenance margin of the position's bucket
 
     @property
     def unrealized_pnl(self) -> Decimal:

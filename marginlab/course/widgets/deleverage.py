@@ -14,10 +14,10 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..adl import RANKINGS, AdlCandidate
-from ..exchange import Exchange
-from ..risk import bucket_risk
-from ..rules import BINANCE
+from ...engine.adl import RANKINGS, AdlCandidate
+from ...engine.exchange import Exchange
+from ...engine.risk import bucket_risk
+from ...engine.rules import BINANCE
 from .base import App
 from .style import COLORS, usd_axis
 

@@ -27,7 +27,7 @@ PACKAGES = ("marginlab", "numpy", "pandas", "matplotlib", "ipywidgets", "jupyter
 
 def course_source() -> Path:
     """The folder holding lessons/ and exercises/ (the repository marginlab is installed from)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / "lessons").is_dir():
         raise SystemExit("The course notebooks are not next to this marginlab installation. "
                          "Get them with: git clone <the marginlab repository>, then "

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import ipywidgets as widgets
 
-from ..exchange import Exchange
-from ..money import ZERO
+from ...engine.exchange import Exchange
+from ...engine.numbers import ZERO
 from .base import App
 from .style import COLORS, usd_axis
 

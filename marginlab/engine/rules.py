@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .adl import RANKINGS
 from .errors import ConfigurationError
 
 MARK, ENTRY, BANKRUPTCY = "mark", "entry", "bankruptcy"
@@ -46,8 +47,6 @@ class VenueRules:
                 f"loss_sharing must be 'adl' or 'socialize', got {self.loss_sharing!r}"
             )
         if isinstance(self.adl_ranking, str):
-            from .adl import RANKINGS
-
             if self.adl_ranking not in RANKINGS:
                 raise ConfigurationError(
                     f"unknown ADL ranking {self.adl_ranking!r}; choose from {sorted(RANKINGS)}"

@@ -34,7 +34,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidPathError, PriceDataError
+from ..engine.errors import InvalidPathError, PriceDataError
 
 HOUR = 1 / (365 * 24)  # one hour, in years
 

@@ -11,11 +11,11 @@ from decimal import Decimal
 import ipywidgets as widgets
 from matplotlib.patches import Rectangle
 
-from ..contracts import ETH_PERP
-from ..formulas import bankruptcy_price, isolated_liquidation_price
-from ..position import ISOLATED, Position
-from ..risk import bucket_risk
-from ..rules import BINANCE
+from ...engine.contracts import ETH_PERP
+from ...engine.formulas import bankruptcy_price, isolated_liquidation_price
+from ...engine.position import ISOLATED, Position
+from ...engine.risk import bucket_risk
+from ...engine.rules import BINANCE
 from .base import App
 from .style import COLORS, usd_axis
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .money import ZERO
+from .numbers import ZERO
 
 CROSS, ISOLATED = "cross", "isolated"
 LONG, SHORT = "long", "short"

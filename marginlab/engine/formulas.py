@@ -35,7 +35,8 @@ from decimal import Decimal
 
 from .contracts import ContractSpec
 from .errors import InvalidLeverageError
-from .money import ZERO, amount, floor_to, price, quantity, to_decimal
+from .money import floor_to
+from .numbers import ZERO, amount, price, quantity, to_decimal
 from .position import LONG, SHORT, Position
 from .risk import maintenance_margin
 from .rules import BINANCE, MARK, VenueRules

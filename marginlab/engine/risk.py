@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .contracts import ContractSpec
-from .money import ZERO
+from .numbers import ZERO
 from .position import Position
 from .rules import MARK, VenueRules
 

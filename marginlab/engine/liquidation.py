@@ -28,8 +28,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
-from .exchange import COUNTERPARTIES, INSURANCE_FUND
-from .money import MONEY_STEP, ZERO, money
+from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
+from .numbers import ZERO
 from .position import CROSS
 from .risk import bucket_risk
 from .rules import ADL, BANKRUPTCY, SOCIALIZE

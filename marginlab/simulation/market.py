@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pandas as pd
 
-from .errors import (
+from ..engine.errors import (
     ConfigurationError,
     InsufficientMarginError,
     InvalidAmountError,
@@ -46,9 +46,10 @@ from .errors import (
     MarginModeError,
     WouldLiquidateError,
 )
-from .exchange import Exchange
-from .money import ZERO, floor_to, to_decimal
-from .rules import BINANCE
+from ..engine.exchange import Exchange
+from ..engine.money import floor_to
+from ..engine.numbers import ZERO, to_decimal
+from ..engine.rules import BINANCE
 
 ETH, BTC = "ETH-PERP", "BTC-PERP"
 SYMBOLS = (ETH, BTC)

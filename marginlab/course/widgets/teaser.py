@@ -12,7 +12,7 @@ from decimal import Decimal
 import ipywidgets as widgets
 import numpy as np
 
-from ..exchange import Exchange
+from ...engine.exchange import Exchange
 from .base import App
 from .pool import MODES, pool
 from .style import COLORS, usd_axis

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import ipywidgets as widgets
 
-from ..contracts import ETH_PERP, hyperliquid_perp
-from ..exchange import Exchange
-from ..money import floor_to
-from ..rules import PRESETS
+from ...engine.contracts import ETH_PERP, hyperliquid_perp
+from ...engine.exchange import Exchange
+from ...engine.money import floor_to
+from ...engine.rules import PRESETS
 from .base import App
 from .style import COLORS, usd_axis
 

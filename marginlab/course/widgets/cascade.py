@@ -13,7 +13,7 @@ from functools import lru_cache
 import ipywidgets as widgets
 import numpy as np
 
-from ..market import cascade_twins
+from ...simulation.market import cascade_twins
 from .base import App
 from .style import COLORS
 

@@ -1,0 +1,19 @@
+"""The exact engine: money, contracts, venue rules, positions, risk, accounts, the exchange,
+liquidation and ADL. It imports nothing from the simulation or the course.
+
+Modules, from the bottom up (each imports only those below it)::
+
+    errors      one exception class per learner mistake
+    numbers     reading the numbers a learner types (exact Decimals)
+    money       rounding to the settlement unit, and the Ledger of named places
+    events      the plain-English event log
+    contracts   contract specifications and margin tiers
+    position    one position: a value changed only by fills
+    adl         the auto-deleveraging rankings
+    rules       what venues choose differently (VenueRules and the presets)
+    risk        the one risk function: equity, initial and maintenance margin of a bucket
+    formulas    closed forms: liquidation, bankruptcy price, sizing
+    account     a trader's cross wallet and isolated margins
+    liquidation the liquidation pipeline, insurance fund, ADL and socialized loss
+    exchange    marks, accounts, funding, atomic actions
+"""
