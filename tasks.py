@@ -58,8 +58,9 @@ def lab() -> None:
 
 
 def test() -> None:
-    """Lint (ruff on the code and the notebooks, import-linter on the layers), unit and property tests with coverage, every notebook through nbval, and the
-    browser tests (JupyterLab and Voila in Debian's chromium) when chromium is installed."""
+    """Lint (ruff on the code and the notebooks, import-linter on the package's layers), unit
+    and property tests with coverage, every notebook through nbval, and the browser tests
+    (JupyterLab and Voila in Debian's chromium) when chromium is installed."""
     install()
     if Path("/usr/bin/chromium").exists():
         print("browser tests: will run (chromium found at /usr/bin/chromium)", flush=True)

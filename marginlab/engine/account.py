@@ -28,7 +28,7 @@ from .errors import (
 )
 from .events import qty, usd
 from .formulas import solve_liquidation_price
-from .money import FEE_POOL
+from .money import FEE_POOL, money
 from .numbers import ZERO, amount, to_decimal
 from .position import CROSS, ISOLATED, Position
 from .risk import Risk, bucket_risk, maintenance_margin
@@ -121,11 +121,28 @@ class Account:
                            self._contracts(), self.exchange.rules)
 
     def buckets(self) -> dict[str, Risk]:
-        """``{"cross": risk, symbol: risk for each isolated position}``."""
+        """``{"cross": risk, "isolated:ETH-PERP": risk, ...}``: the cross bucket and one bucket
+        per isolated position (see :meth:`bucket_key`)."""
         out = {CROSS: self.cross_risk()}
         for p in self.isolated_positions:
-            out[p.symbol] = self.isolated_risk(p.symbol)
+            out[self.bucket_key(p.symbol)] = self.isolated_risk(p.symbol)
         return out
+
+    def bucket_key(self, symbol: str) -> str:
+        """``"cross"`` for a cross position, ``"isolated:<symbol>"`` for an isolated one, so
+        that no symbol (not even one named "cross") can be mistaken for another bucket."""
+        return CROSS if self.position(symbol).mode == CROSS else f"{ISOLATED}:{symbol}"
+
+    def bucket_positions(self, key: str) -> list[Position]:
+        """The positions of bucket ``key``, by symbol."""
+        if key == CROSS:
+            return self.cross_positions
+        return [self.positions[key.removeprefix(f"{ISOLATED}:")]]
+
+    def bucket_collateral_place(self, key: str) -> str:
+        """The ledger place holding bucket ``key``'s collateral."""
+        return self.wallet_place if key == CROSS else \
+            self.isolated_place(key.removeprefix(f"{ISOLATED}:"))
 
     @property
     def margin_balance(self) -> Decimal:
@@ -246,59 +263,32 @@ class Account:
         return self._trade(symbol, -pos.sign, q, price, None, None, maker)
 
     def _trade(self, symbol, direction, quantity, at_price, leverage, mode, maker) -> Decimal:
+        """A fill in four stages: read the order, check it, move the money, then liquidate
+        whatever the new marks and balances call for."""
         ex = self.exchange
         spec = ex.contract(symbol)
         q = spec.check_quantity(quantity)
-        p = spec.check_price(at_price, "trade price") if at_price is not None else None
-        if p is None:
-            p = ex.mark(symbol)
+        p = ex.mark(symbol) if at_price is None else spec.check_price(at_price, "trade price")
         pos = self.positions.get(symbol)
-        if mode is not None and mode not in MODES:
-            raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
-        if pos is not None and mode is not None and mode != pos.mode:
-            raise MarginModeError(
-                f"the open {symbol} position is {pos.mode}; close it before trading {symbol} "
-                f"in {mode} mode"
-            )
-        if pos is not None and leverage is not None and \
-                to_decimal(leverage, "leverage", InvalidLeverageError) != pos.leverage:
-            raise InvalidLeverageError(
-                f"the open {symbol} position uses {pos.leverage:g}x; close it to change leverage"
-            )
-        signed = direction * q
+        mode, lev = self._mode_and_leverage(symbol, pos, mode, leverage, q * p)
         if pos is None:
-            mode = mode or self.mode
-            lev = leverage if leverage is not None else min(self.leverage,
-                                                            spec.max_leverage(q * p))
-            new, realized, closed = Position(symbol, signed, p, Decimal(lev), mode), ZERO, ZERO
+            new, realized, closed = Position(symbol, direction * q, p, lev, mode), ZERO, ZERO
         else:
-            mode, lev = pos.mode, pos.leverage
-            new, realized, closed = pos.apply_fill(signed, p)
+            new, realized, closed = pos.apply_fill(direction * q, p)
+            self._refuse_past_bankruptcy(pos, p, closed)
         opened = q - closed
-        if opened > 0:
+        if opened > 0:  # the side that opens is checked against the tiers at its new size
             lev = spec.check_leverage(lev, new.quantity * p)
             new = Position(symbol, new.size, new.entry_price, lev, mode)
         fee_rate = spec.maker_fee if maker else spec.taker_fee
-
-        verb = "buys" if direction > 0 else "sells"
-        what = (f"{self.trader} {verb} {qty(q)} {spec.base} of {symbol} at {usd(p)}"
-                f" ({mode}, {(new or pos).leverage:g}x)")  # new is None only when pos is not
-        if closed > 0:
-            what += f", realizing {usd(realized)} USDT"
-        if new is None:
-            what += "; position closed"
-
         with ex.atomic():
-            if symbol not in ex.marks:
-                ex.marks[symbol] = p
-            ex.events.append("fill", what, trader=self.trader, symbol=symbol, quantity=signed,
+            ex.marks.setdefault(symbol, p)
+            ex.events.append("fill", self._describe_fill(spec, pos, new, direction, q, p, mode,
+                                                         realized, closed),
+                             trader=self.trader, symbol=symbol, quantity=direction * q,
                              price=p, amount=realized)
             if closed > 0:
                 self._settle_close(pos, new, closed, realized, p, fee_rate)
-                if new is None or new.sign != pos.sign:
-                    self.positions.pop(symbol, None)  # flat before any new side is paid for
-                else:
-                    self.positions[symbol] = new
             if opened > 0:
                 self._pay_for_open(new, opened, p, fee_rate)
                 self.positions[symbol] = new
@@ -306,26 +296,86 @@ class Account:
             ex.run_liquidations()
         return realized
 
+    def _mode_and_leverage(self, symbol, pos, mode, leverage, notional):
+        """The margin mode and leverage of the fill: an open position keeps its own."""
+        if mode is not None and mode not in MODES:
+            raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
+        lev = None if leverage is None else to_decimal(leverage, "leverage", InvalidLeverageError)
+        if pos is None:
+            spec = self.exchange.contract(symbol)
+            return mode or self.mode, lev if lev is not None else min(
+                self.leverage, spec.max_leverage(notional))
+        if mode is not None and mode != pos.mode:
+            raise MarginModeError(
+                f"the open {symbol} position is {pos.mode}; close it before trading {symbol} "
+                f"in {mode} mode"
+            )
+        if lev is not None and lev != pos.leverage:
+            raise InvalidLeverageError(
+                f"the open {symbol} position uses {pos.leverage:g}x; close it to change leverage"
+            )
+        return pos.mode, pos.leverage
+
+    def _refuse_past_bankruptcy(self, pos: Position, p: Decimal, closed: Decimal) -> None:
+        """A venue's order check: an order that reduces a position may not fill past the
+        position's bankruptcy price (where everything backing it is lost), or the loss would
+        fall on others."""
+        if closed == 0:
+            return
+        bp = self.bankruptcy_price(pos.symbol)
+        if bp is not None and pos.sign * (p - bp) < 0:
+            side = "sell" if pos.sign > 0 else "buy"
+            where = "below" if pos.sign > 0 else "above"
+            raise WouldLiquidateError(
+                f"refused: a {side} at {usd(p)} is {where} the {pos.symbol} {pos.side}'s "
+                f"bankruptcy price {usd(bp)}; the loss would exceed everything backing the "
+                f"position ({pos.mode} margin)"
+            )
+
+    def _describe_fill(self, spec, pos, new, direction, q, p, mode, realized, closed) -> str:
+        verb = "buys" if direction > 0 else "sells"
+        lev = (new or pos).leverage  # new is None only when pos is not
+        what = f"{self.trader} {verb} {qty(q)} {spec.base} of {spec.symbol} at {usd(p)} " \
+               f"({mode}, {lev:g}x)"
+        if closed > 0:
+            what += f", realizing {usd(realized)} USDT"
+        if new is None:
+            what += "; position closed"
+        return what
+
     def _settle_close(self, pos: Position, new, closed, realized, p, fee_rate):
-        """Realized PnL and the closing fee go through the position's own bucket; an isolated
-        bucket then gives back the margin of the part closed."""
-        ex = self.exchange
+        """Realized PnL and the closing fee go through the position's own bucket (paid out of
+        its equity); an isolated bucket then gives back the margin of the part closed."""
         place = self.bucket_place(pos.symbol)
-        ex.settle_pnl(place, realized, f"realized PnL {pos.symbol}", self.trader, pos.symbol)
-        fee = min(closed * p * fee_rate, self._ledger.balance(place))
-        self._pay_fee(place, fee, pos.symbol)
+        self.exchange.settle_pnl(place, realized, f"realized PnL {pos.symbol}")
+        flat = new is None or new.sign != pos.sign
+        if flat:
+            self.positions.pop(pos.symbol, None)  # flat before any new side is paid for
+        else:
+            self.positions[pos.symbol] = new
+        equity = self._bucket_equity(pos)
+        self._pay_fee(place, min(money(closed * p * fee_rate), max(ZERO, equity)), pos.symbol)
         if pos.mode == ISOLATED:
             left = self._ledger.balance(place)
-            release = left if (new is None or new.sign != pos.sign) else \
-                left * closed / pos.quantity
-            self._ledger.transfer(place, self.wallet_place, release,
+            release = left if flat else left * closed / pos.quantity
+            self._ledger.transfer(place, self.wallet_place, max(ZERO, release),
                                   f"release isolated margin {pos.symbol}")
 
+    def _bucket_equity(self, pos: Position) -> Decimal:
+        """Equity of the bucket that backed ``pos`` (which may be closed by now)."""
+        if pos.mode == CROSS:
+            return self.cross_risk().equity
+        if pos.symbol in self.positions:
+            return self.isolated_risk(pos.symbol).equity
+        return self.isolated_margin(pos.symbol)
+
     def _pay_for_open(self, new: Position, opened, p, fee_rate):
-        """Initial margin Q*P/L must fit in the available balance, plus the fee to open."""
-        im = opened * p / new.leverage
-        fee = opened * p * fee_rate
-        if im + fee > self.available_balance:
+        """The order cost (initial margin Q*P/L + the fee to open) must fit in the available
+        balance; an isolated position's margin moves into its own place."""
+        cost, fee = money(opened * p / new.leverage + opened * p * fee_rate), \
+            money(opened * p * fee_rate)
+        im = cost - fee  # rounded as one amount, so that the exact available balance suffices
+        if cost > self.available_balance:
             raise InsufficientMarginError(
                 f"{self.trader} needs {usd(im)} USDT initial margin + {usd(fee)} fee to open "
                 f"{qty(opened)} {new.symbol} at {new.leverage:g}x, but the available balance "
@@ -337,9 +387,8 @@ class Account:
                                   f"isolated margin {new.symbol}")
 
     def _pay_fee(self, place, fee, symbol):
-        if fee <= 0:
-            return
-        paid = self._ledger.transfer(place, FEE_POOL, fee, f"trading fee {symbol}")
+        paid = self._ledger.transfer(place, FEE_POOL, fee, f"trading fee {symbol}",
+                                     overdraft=True)
         if paid > 0:
             self.exchange.events.append(
                 "fee", f"{self.trader} pays {usd(paid)} USDT trading fee on {symbol}",
@@ -365,10 +414,6 @@ class Account:
         pos = self.positions[symbol]
         new, realized, closed = pos.apply_fill(-pos.sign * take, at_price)
         self._settle_close(pos, new, closed, realized, at_price, ZERO)
-        if new is None:
-            del self.positions[symbol]
-        else:
-            self.positions[symbol] = new
         self.exchange.events.append(
             "adl",
             f"{self.trader}'s {symbol} {pos.side} auto-deleveraged: {qty(take)} closed at the "
@@ -379,8 +424,7 @@ class Account:
 
     def positions_in_bucket(self, symbol: str) -> list[Position]:
         """The positions sharing collateral with ``symbol``'s: all cross ones, or just it."""
-        pos = self.position(symbol)
-        return self.cross_positions if pos.mode == CROSS else [pos]
+        return self.bucket_positions(self.bucket_key(symbol))
 
     # --- isolated margin -----------------------------------------------------------------------
     def _isolated(self, symbol: str) -> Position:

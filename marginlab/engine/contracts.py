@@ -54,8 +54,10 @@ def make_tiers(brackets) -> tuple[MarginTier, ...]:
             raise ConfigurationError("the first tier must start at notional 0")
         if prev_floor is not None and floor <= prev_floor:
             raise ConfigurationError("tier floors must increase")
-        if not ZERO <= mmr < ONE or mmr < prev_mmr:
-            raise ConfigurationError("MMR must be in [0, 1) and not decrease from tier to tier")
+        if not ZERO < mmr < ONE or mmr < prev_mmr:
+            raise ConfigurationError(
+                f"a maintenance margin rate must be above 0 and below 1, and not decrease from "
+                f"tier to tier; got {mmr} (a rate of 0 would never liquidate)")
         if max_lev < 1 or (tiers and max_lev > tiers[-1].max_leverage):
             raise ConfigurationError("max leverage must be >= 1 and not increase with notional")
         if mmr * max_lev > 1:
@@ -179,10 +181,13 @@ def linear_perp(symbol, brackets, **kwargs) -> ContractSpec:
 
 def hyperliquid_perp(symbol, max_leverage, **kwargs) -> ContractSpec:
     """Hyperliquid's rule: maintenance margin is half the initial margin at max leverage,
-    MMR = 1 / (2 * max_leverage), one tier."""
+    MMR = 1 / (2 * max_leverage), one tier. A market liquidation charges no clearance fee
+    ("remaining collateral stays with the trader", Hyperliquid docs, trading/liquidations), so
+    ``liquidation_fee`` defaults to 0."""
     max_lev = to_decimal(max_leverage, "max leverage", ConfigurationError)
     if max_lev < 1:
         raise ConfigurationError(f"max leverage must be at least 1, got {max_leverage!r}")
+    kwargs.setdefault("liquidation_fee", 0)
     return linear_perp(symbol, [(0, 1 / (2 * max_lev), max_lev)], **kwargs)
 
 

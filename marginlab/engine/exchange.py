@@ -23,7 +23,6 @@ from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import InvalidPriceError, MarginLabError, UnknownSymbolError, UnknownTraderError
 from .events import EventLog, usd
-from .liquidation import cover_deficit
 from .liquidation import run_liquidations as _run_liquidations
 from .money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
 from .numbers import amount, price, to_decimal
@@ -150,8 +149,9 @@ class Exchange:
         """Funding payment = size * mark * rate: longs pay shorts when the rate is positive.
 
         Payments go between each position's bucket (wallet or isolated margin) and the
-        counterparties. A bucket that cannot pay in full pays what it holds; the insurance fund
-        covers the rest. Liquidations caused by the payments follow.
+        counterparties. A bucket pays in full out of its equity (its balance may dip below zero
+        while the positions' profit backs it); a bucket whose equity falls to its maintenance
+        margin is liquidated right after, and only a bankrupt one costs anyone else anything.
         """
         spec = self.contract(symbol)
         r = to_decimal(rate, "funding rate")
@@ -162,16 +162,13 @@ class Exchange:
                 if pos is None:
                     continue
                 payment = pos.size * mark * r  # > 0: the position pays
-                place = acct.bucket_place(symbol)
                 verb = "pays" if payment > 0 else "receives"
-                msg = (f"{acct.trader} {verb} {usd(abs(payment))} USDT funding on {symbol} "
-                       f"{pos.side} (rate {float(r) * 100:.4f}%)")
-                if payment > 0:
-                    self.collect(place, payment, f"funding {symbol}", acct.trader, symbol)
-                else:
-                    self.ledger.transfer(COUNTERPARTIES, place, -payment, f"funding {symbol}")
-                self.events.append("funding", msg, trader=acct.trader, symbol=symbol,
-                                   amount=-payment)
+                self.ledger.transfer(acct.bucket_place(symbol), COUNTERPARTIES, payment,
+                                     f"funding {symbol}", overdraft=True)
+                self.events.append(
+                    "funding", f"{acct.trader} {verb} {usd(abs(payment))} USDT funding on "
+                    f"{symbol} {pos.side} (rate {float(r) * 100:.4f}%)",
+                    trader=acct.trader, symbol=symbol, amount=-payment)
             return self.run_liquidations()
 
     def run_liquidations(self) -> list:
@@ -181,22 +178,10 @@ class Exchange:
         return [self.accounts[t] for t in sorted(self.accounts)]
 
     # --- moving money --------------------------------------------------------------------------
-    def collect(self, place: str, due: Decimal, reason: str, trader=None, symbol=None) -> Decimal:
-        """``place`` pays ``due`` to the counterparties as far as it can; the shortfall is covered
-        as a bankrupt deficit is (negative balance protection). Returns what ``place`` paid."""
-        paid = self.ledger.transfer(place, COUNTERPARTIES, min(due, self.ledger.balance(place)),
-                                    reason)
-        shortfall = due - paid
-        if shortfall > 0:
-            cover_deficit(self, trader, symbol, shortfall, reason)
-        return paid
-
-    def settle_pnl(self, place: str, pnl: Decimal, reason: str, trader=None, symbol=None):
-        """Realized PnL moves between ``place`` and the counterparties."""
-        if pnl >= 0:
-            self.ledger.transfer(COUNTERPARTIES, place, pnl, reason)
-        else:
-            self.collect(place, -pnl, reason, trader, symbol)
+    def settle_pnl(self, place: str, pnl: Decimal, reason: str) -> Decimal:
+        """Realized PnL moves between ``place`` (a trader's bucket) and the counterparties. A
+        loss is paid in full out of the bucket's equity (see :meth:`Ledger.transfer`)."""
+        return self.ledger.transfer(COUNTERPARTIES, place, pnl, reason, overdraft=True)
 
     # --- atomicity -----------------------------------------------------------------------------
     @contextmanager

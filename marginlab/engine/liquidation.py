@@ -1,25 +1,29 @@
 """Liquidation as a pipeline of small stages.
 
 1. **find** the buckets whose margin ratio reached 100 % (equity <= maintenance margin). A cross
-   bucket is the wallet with *every* cross position: they are all closed together. An isolated
-   bucket is one position and its isolated margin: nothing else is touched.
-2. **close** the bucket's positions at the mark (or, on venues that fill at the bankruptcy price,
-   hand the remaining equity to the insurance fund). What is left after the losses:
+   bucket is the wallet with *every* cross position; an isolated bucket is one position and its
+   isolated margin, and nothing else is touched.
+2. **price** the closes. This engine closes every position of the bucket at once, at the mark
+   (the simplest teaching model; venues' partial liquidations come later). When the bucket is
+   bankrupt by a deficit D = -equity > 0 and, on an ADL venue, the insurance fund holds less than
+   D, each position instead closes at its own **bankruptcy price** against the ADL queue. The
+   deficit is shared among the bucket's positions in proportion to their maintenance margin
+   (dYdX v4's bankruptcy price, ``x/clob/keeper/liquidations.go``)::
 
-       E = collateral + sum of uPnL at the mark
+       D_i = D * MM_i / sum MM,      P_b,i = P_i + s_i * D_i / Q_i
 
-3. **fee or surplus**: if E > 0 the liquidation fee ``min(E, sum Q * P * fee rate)`` goes to the
-   insurance fund (bankruptcy-price venues: all of E), the rest stays with the trader.
-4. **deficit**: if E < 0 the trader is bankrupt by D = -E. The balance stops at zero (negative
-   balance protection) and the insurance fund pays D. If the fund holds less than D:
+   and a short's P_b,i never goes below one tick (a price is above zero): whatever such a floor
+   leaves of D stays a deficit for stage 4.
+3. **close** each position (the ADL queue first, then the mark) and realize the bucket's PnL. The
+   bucket's balance is then its equity E, which may be below zero.
+4. **settle**: if E > 0 the liquidation fee ``min(E, sum Q * P * fee rate)`` goes to the
+   insurance fund (bankruptcy-price venues: all of E); if E < 0 the trader is bankrupt by D = -E.
+   The balance is brought back to zero (negative balance protection): by the insurance fund as far
+   as it goes, then (``socialize`` venues) by every trader in profit, pro rata to unrealized profit
+   and never more than it holds; whatever is left is an unrecovered loss of the counterparties.
+5. **release** an isolated bucket's remaining margin to the wallet.
 
-   * ``adl``: the bankrupt position is closed at its bankruptcy price ``P_b = P + s * D / Q``
-     against the ADL queue (opposite-side profitable positions, ranked), who give up the
-     difference between the mark and P_b;
-   * ``socialize``: the fund pays what it has, and the rest is taken from every position in
-     profit, pro rata to its uPnL (never more than that uPnL).
-
-   Whatever no one can pay is recorded as an unrecovered loss of the counterparties.
+Only a bankrupt bucket ever costs anyone else anything: a solvent account pays its own losses.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from .events import qty, usd
 from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
 from .numbers import ZERO
 from .position import CROSS
-from .risk import bucket_risk
+from .risk import bucket_risk, maintenance_margin
 from .rules import ADL, BANKRUPTCY, SOCIALIZE
+
+DEFICIT_RULE = "deficit shared in proportion to maintenance margin (dYdX's bankruptcy price)"
 
 
 # --- stage 1: find -----------------------------------------------------------------------------
@@ -56,76 +62,89 @@ def run_liquidations(ex, max_rounds: int = 1000) -> list:
     return [e for e in ex.events.since(start) if e.kind == "liquidation"]
 
 
-# --- stages 2-4 for one bucket --------------------------------------------------------------------
+# --- stages 2-5 for one bucket -------------------------------------------------------------------
 def liquidate(ex, acct, key: str) -> None:
-    """Close every position of the bucket ``key`` (``"cross"`` or an isolated symbol)."""
-    positions = acct.cross_positions if key == CROSS else [acct.positions[key]]
-    positions.sort(key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
-    place = acct.wallet_place if key == CROSS else acct.isolated_place(key)
-    marks = ex.marks
-    risk = bucket_risk(ex.ledger.balance(place), positions, marks, ex.contracts, ex.rules)
+    """Close every position of the bucket ``key`` (``"cross"`` or ``"isolated:<symbol>"``)."""
+    positions = sorted(acct.bucket_positions(key),
+                       key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
+    place = acct.bucket_collateral_place(key)
+    risk = bucket_risk(ex.ledger.balance(place), positions, ex.marks, ex.contracts, ex.rules)
     deficit = max(ZERO, -risk.equity)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
+    prices = bankruptcy_prices(ex, positions, deficit) if use_adl else {}
+    why = _why(risk, key, len(positions))
+    if use_adl:
+        why += (f"; the insurance fund holds {usd(ex.insurance_fund)} USDT, less than the "
+                f"{usd(deficit)} USDT deficit")
+        if len(positions) > 1:
+            why += f", {DEFICIT_RULE}"
+    net = sum((close_position(ex, acct, pos, prices.get(pos.symbol), why) for pos in positions),
+              ZERO)
+    ex.settle_pnl(place, net, f"liquidation PnL {acct.trader}")
+    settle_bucket(ex, acct, key, place, positions)
+
+
+def _why(risk, key: str, n: int) -> str:
     ratio = risk.margin_ratio
-    if ratio.is_infinite():
-        ratio_txt = "equity was gone"
+    why = ("equity was gone" if ratio.is_infinite()
+           else f"margin ratio reached {float(ratio) * 100:.1f}%")
+    if key == CROSS and n > 1:
+        why += f"; this engine closes all {n} cross positions together (all-at-once model)"
+    return why
+
+
+def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
+    """``{symbol: P_b}``: each position's share of ``deficit`` in proportion to its maintenance
+    margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
+    mms = [maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
+           for p in positions]
+    total = sum(mms, ZERO)
+    prices = {}
+    for pos, mm in zip(positions, mms, strict=True):
+        share = deficit * mm / total if total > 0 else deficit / len(positions)
+        bp = ex.marks[pos.symbol] + pos.sign * share / pos.quantity
+        prices[pos.symbol] = max(bp, ex.contract(pos.symbol).tick_size)
+    return prices
+
+
+def close_position(ex, acct, pos, bp, why: str) -> Decimal:
+    """Close ``pos``: against the ADL queue at ``bp`` if given (the rest at the mark), else at the
+    mark. Logs the liquidation and returns the realized PnL (not yet moved)."""
+    mark = ex.marks[pos.symbol]
+    filled = deleverage_opposite(ex, acct, pos, bp) if bp is not None else ZERO
+    rest = pos.quantity - filled
+    pnl = pos.sign * filled * ((bp or mark) - pos.entry_price) \
+        + pos.sign * rest * (mark - pos.entry_price)
+    if bp is None:
+        fill_price, how = mark, ""
+    elif filled == pos.quantity:
+        fill_price, how = bp, f"; closed at its bankruptcy price {usd(bp)} against the ADL queue"
+    elif filled > 0:
+        fill_price = (filled * bp + rest * mark) / pos.quantity
+        how = (f"; {qty(filled)} closed at its bankruptcy price {usd(bp)} against the ADL "
+               f"queue, the rest at the mark: the queue ran out")
     else:
-        ratio_txt = f"margin ratio reached {float(ratio) * 100:.1f}%"
-    together = (f"; cross margin closes all {len(positions)} cross positions together"
-                if key == CROSS and len(positions) > 1 else "")
+        fill_price, how = mark, "; no profitable opposite position to deleverage"
+    ex.events.append(
+        "liquidation",
+        f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, {qty(pos.quantity)}) "
+        f"liquidated at {usd(fill_price)}: {why}{how}",
+        trader=acct.trader, symbol=pos.symbol, quantity=-pos.size, price=fill_price, amount=pnl)
+    del acct.positions[pos.symbol]
+    return pnl
 
-    bankrupt = min(positions, key=lambda p: p.unrealized_pnl(marks[p.symbol])) if use_adl \
-        else None
-    net = ZERO
-    for pos in positions:
-        mark = marks[pos.symbol]
-        if pos is bankrupt:
-            bp = mark + pos.sign * deficit / pos.quantity
-            filled = deleverage_opposite(ex, acct, pos, bp)
-            rest = pos.quantity - filled
-            pnl = pos.sign * filled * (bp - pos.entry_price) + pos.sign * rest * (
-                mark - pos.entry_price)
-            short_of = (f"the insurance fund holds {usd(ex.insurance_fund)} USDT, less than "
-                        f"the {usd(deficit)} USDT deficit")
-            if filled == pos.quantity:
-                how = f"closed at the bankruptcy price {usd(bp)} against the ADL queue ({short_of})"
-                fill_price = bp
-            elif filled > 0:
-                how = (f"{qty(filled)} closed at the bankruptcy price {usd(bp)} against the ADL "
-                       f"queue, the rest at the mark: the queue ran out ({short_of})")
-                fill_price = (filled * bp + rest * mark) / pos.quantity
-            else:
-                how = f"no profitable opposite position to deleverage ({short_of})"
-                fill_price = mark
-        else:
-            pnl = pos.unrealized_pnl(mark)
-            how, fill_price = "", mark
-        net += pnl
-        ex.events.append(
-            "liquidation",
-            f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, {qty(pos.quantity)}) "
-            f"liquidated at {usd(fill_price)}: {ratio_txt}{together}"
-            + (f"; {how}" if how else ""),
-            trader=acct.trader, symbol=pos.symbol, quantity=-pos.size, price=fill_price,
-            amount=pnl)
-        del acct.positions[pos.symbol]
 
-    # realized PnL of the whole bucket in one movement, so that gains offset losses first
-    if net >= 0:
-        ex.ledger.transfer(COUNTERPARTIES, place, net, f"liquidation PnL {acct.trader}")
-    else:
-        paid = ex.ledger.transfer(place, COUNTERPARTIES, min(-net, ex.ledger.balance(place)),
-                                  f"liquidation PnL {acct.trader}")
-        shortfall = -net - paid
-        if shortfall > 0:
-            cover_deficit(ex, acct.trader, key, shortfall, "bankrupt liquidation")
-
+def settle_bucket(ex, acct, key: str, place: str, positions) -> None:
+    """Stages 4 and 5: the fee or surplus, or the deficit; then release isolated margin."""
     left = ex.ledger.balance(place)
-    if left > 0:
+    if left < 0:
+        cover_deficit(ex, acct.trader, place, -left, "bankrupt liquidation",
+                      positions[0].symbol if key != CROSS else None)
+    elif left > 0:
         charge_liquidation_fee(ex, acct, place, positions, left)
     if key != CROSS:
         ex.ledger.transfer(place, acct.wallet_place, ex.ledger.balance(place),
-                           f"release isolated margin {key}")
+                           f"release isolated margin {positions[0].symbol}")
 
 
 def charge_liquidation_fee(ex, acct, place, positions, left: Decimal) -> None:
@@ -145,21 +164,23 @@ def charge_liquidation_fee(ex, acct, place, positions, left: Decimal) -> None:
 
 
 # --- deficits ----------------------------------------------------------------------------------
-def cover_deficit(ex, trader, symbol, due: Decimal, reason: str) -> Decimal:
-    """Insurance fund first; then, under socialized loss, the winners; the rest is unrecovered.
-    Returns the unrecovered amount."""
+def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None) -> Decimal:
+    """Bring ``place`` (below zero by ``due``) back to zero: the insurance fund first; then, under
+    socialized loss, the traders in profit; the rest is unrecovered. Returns the unrecovered
+    amount."""
     due = money(due)
     fund_pays = min(due, ex.insurance_fund)
     if fund_pays > 0:
-        ex.ledger.transfer(INSURANCE_FUND, COUNTERPARTIES, fund_pays, f"cover {reason}")
+        ex.ledger.transfer(INSURANCE_FUND, place, fund_pays, f"cover {reason}")
         ex.events.append(
             "insurance fund",
             f"Insurance fund pays {usd(fund_pays)} USDT so that {trader}'s balance does not go "
             f"below zero ({reason})", trader=trader, symbol=symbol, amount=-fund_pays)
     rest = due - fund_pays
     if rest > 0 and ex.rules.loss_sharing == SOCIALIZE:
-        rest -= socialize(ex, rest, exclude=trader)
+        rest -= socialize(ex, rest, exclude=trader, into=place)
     if rest > 0:
+        ex.ledger.transfer(COUNTERPARTIES, place, rest, f"unrecovered {reason}")
         ex.events.append(
             "unrecovered loss",
             f"{usd(rest)} USDT of {trader}'s loss could not be recovered: the counterparties "
@@ -167,47 +188,65 @@ def cover_deficit(ex, trader, symbol, due: Decimal, reason: str) -> Decimal:
     return rest
 
 
-def _winners(ex, exclude):
+def pro_rata_capped(total: Decimal, weights, caps) -> list[Decimal]:
+    """Split ``total`` pro rata to ``weights``, no one paying more than its cap: what a capped
+    payer cannot pay is passed on to the others, pro rata again. Shares are rounded down to the
+    settlement unit and the few units left go, one each, to the first payers with room.
+
+    >>> [str(s) for s in pro_rata_capped(Decimal(200), [Decimal(560), Decimal(140)],
+    ...                                  [Decimal(300), Decimal(140)])]
+    ['160.00000000', '40.00000000']
+    """
+    n = len(weights)
+    shares = [ZERO] * n
+    target = min(total, sum(caps, ZERO))
+    rest, open_ = target, [i for i in range(n) if weights[i] > 0 and caps[i] > 0]
+    while rest > 0 and open_:
+        w = sum((weights[i] for i in open_), ZERO)
+        capped = [i for i in open_ if rest * weights[i] / w >= caps[i]]
+        if not capped:
+            for i in open_:
+                shares[i] = rest * weights[i] / w
+            break
+        for i in capped:
+            shares[i] = caps[i]
+            rest -= caps[i]
+        open_ = [i for i in open_ if i not in capped]
+    shares = [s.quantize(MONEY_STEP, rounding=ROUND_DOWN) for s in shares]
+    residue = target - sum(shares, ZERO)
+    for i in range(n):
+        extra = min(residue, caps[i] - shares[i]) if weights[i] > 0 else ZERO
+        shares[i] += extra
+        residue -= extra
+    return shares
+
+
+def socialize(ex, loss: Decimal, exclude: str, into: str) -> Decimal:
+    """Take ``loss`` from every bucket holding positions in profit, pro rata to that profit and
+    capped at min(profit, the bucket's balance), into ``into``. Returns what was collected."""
+    payers = []  # (account, bucket place, symbols, profit, cap)
     for acct in ex.sorted_accounts():
         if acct.trader == exclude:
             continue
-        for pos in list(acct.positions.values()):
-            upnl = pos.unrealized_pnl(ex.marks[pos.symbol])
-            if upnl > 0:
-                yield acct, pos, upnl
-
-
-def socialize(ex, loss: Decimal, exclude: str) -> Decimal:
-    """Take ``loss`` from every profitable position pro rata to its uPnL (capped at it and at
-    its bucket's balance). Returns what was collected."""
-    winners, room = [], {}  # cross positions of one account share one wallet: cap them jointly
-    for a, p, u in _winners(ex, exclude):
-        place = a.bucket_place(p.symbol)
-        cap = min(u, room.setdefault(place, ex.ledger.balance(place)))
-        room[place] -= cap
-        winners.append((a, p, cap))
-    weights = sum((u for _, _, u in winners), ZERO)
-    if weights <= 0:
-        return ZERO
-    target = min(loss, weights)
-    shares = [(target * cap / weights).quantize(MONEY_STEP, rounding=ROUND_DOWN)
-              for _, _, cap in winners]
-    residue = target - sum(shares, ZERO)  # a few minor units from rounding down
-    for i, (_, _, cap) in enumerate(winners):
-        extra = min(residue, cap - shares[i])
-        shares[i] += extra
-        residue -= extra
+        for key in acct.buckets():
+            winners = [(p.symbol, p.unrealized_pnl(ex.marks[p.symbol]))
+                       for p in acct.bucket_positions(key)]
+            profit = sum((u for _, u in winners if u > 0), ZERO)
+            if profit > 0:
+                place = acct.bucket_collateral_place(key)
+                cap = min(profit, max(ZERO, ex.ledger.balance(place)))
+                payers.append((acct, place, [s for s, u in winners if u > 0], profit, cap))
+    shares = pro_rata_capped(loss, [p[3] for p in payers], [p[4] for p in payers])
     collected = ZERO
-    for (acct, pos, _), share in zip(winners, shares, strict=True):
+    for (acct, place, symbols, _, _), share in zip(payers, shares, strict=True):
         if share <= 0:
             continue
-        collected += ex.ledger.transfer(acct.bucket_place(pos.symbol), COUNTERPARTIES, share,
-                                        f"socialized loss {pos.symbol}")
+        collected += ex.ledger.transfer(place, into, share, f"socialized loss {acct.trader}")
         ex.events.append(
             "socialized loss",
-            f"{acct.trader} gives up {usd(share)} USDT of {pos.symbol} profit to cover a "
-            f"bankrupt trader's loss (shared pro rata among winners)",
-            trader=acct.trader, symbol=pos.symbol, amount=-share)
+            f"{acct.trader} gives up {usd(share)} USDT of {', '.join(symbols)} profit to cover a "
+            f"bankrupt trader's loss (shared pro rata to profit, capped at what it holds)",
+            trader=acct.trader, symbol=symbols[0] if len(symbols) == 1 else None, amount=-share)
     return collected
 
 
@@ -232,5 +271,3 @@ def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> Decimal
         ex.account(cand.trader).deleverage(symbol, take, bp, rank)
         matched += take
     return matched
-
-

@@ -54,8 +54,10 @@ class Ledger:
     """Named places holding money; money only enters by deposit and only moves by transfer.
 
     Place names read like addresses: ``"alice:wallet"``, ``"alice:isolated:ETH-PERP"``,
-    ``"insurance fund"``, ``"fee pool"``, ``"counterparties"``. Only the counterparties place
-    (the rest of the market, which is on the other side of every trade) may go below zero.
+    ``"insurance fund"``, ``"fee pool"``, ``"counterparties"``. The counterparties place (the
+    rest of the market, on the other side of every trade) may go below zero; so may a trader's
+    bucket (wallet or isolated margin) while its open positions' profit backs it (see
+    :meth:`transfer`). Every other place never does.
     """
 
     COUNTERPARTIES = COUNTERPARTIES
@@ -85,14 +87,22 @@ class Ledger:
         self.balances[place] = self.balance(place) - value
         return value
 
-    def transfer(self, source: str, destination: str, value: Decimal, reason: str) -> Decimal:
-        """Move ``value`` (rounded to the settlement unit) from ``source`` to ``destination``."""
+    def transfer(self, source: str, destination: str, value: Decimal, reason: str,
+                 overdraft: bool = False) -> Decimal:
+        """Move ``value`` (rounded to the settlement unit) from ``source`` to ``destination``.
+
+        Only the counterparties may pay more than they hold, and a trader's bucket when
+        ``overdraft`` is set: a cross wallet (or an isolated margin) pays a realized loss,
+        a fee or funding in full out of its equity, so it can stand below zero while its open
+        positions' unrealized profit backs it. The engine settles such a bucket at
+        liquidation; it never leaves one below zero with nothing open.
+        """
         value = money(value)
         if value < 0:
             source, destination, value = destination, source, -value
         if value == 0:
             return value
-        if source != self.COUNTERPARTIES and value > self.balance(source):
+        if source != self.COUNTERPARTIES and not overdraft and value > self.balance(source):
             # an engine bug, never a user error: the engine caps every payment first
             raise AssertionError(f"{source} holds {self.balance(source)}, cannot pay {value}")
         self.balances[source] = self.balance(source) - value

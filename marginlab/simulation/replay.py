@@ -168,9 +168,10 @@ def _after_fee(left, due):
 def _ledger(collateral, legs, pay):
     """The bucket's money (collateral less funding paid, uPnL aside) after each funding stage.
 
-    A leg pays its funding out of that money as far as it goes (the engine's negative balance
-    protection): the shortfall is a deficit, like a bankrupt liquidation's. Returns arrays
-    (paths, funding steps, stages): the money and the cumulated shortfall after each stage.
+    A leg pays its funding in full out of the bucket's equity, as in the engine: the money may
+    dip below zero while the positions' profit backs it; a bankrupt bucket's deficit is settled
+    at its liquidation. Returns arrays (paths, funding steps, stages): the money, and the unpaid
+    funding (always zero under this rule) after each stage.
     """
     stages = sorted({leg.stage for leg in legs})
     c, n_f = pay[0].shape
@@ -181,10 +182,7 @@ def _ledger(collateral, legs, pay):
         for k, stage in enumerate(stages):
             for leg, p in zip(legs, pay, strict=True):
                 if leg.stage == stage:
-                    due = p[:, f]
-                    paid = np.where(due > 0, np.minimum(due, np.maximum(bal, 0.0)), due)
-                    bal = bal - paid
-                    owed = owed + due - paid
+                    bal = bal - p[:, f]  # paid in full out of the bucket's equity
             money[:, f, k], short[:, f, k] = bal, owed
     return money, short
 
