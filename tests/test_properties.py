@@ -135,13 +135,21 @@ class ConservationMachine(RuleBasedStateMachine):
         return self.accounts[i % len(self.accounts)]
 
     def attempt(self, fn, *args, **kwargs):
-        """Run an action; if the engine refuses it, nothing at all may have changed."""
+        """Run a trader's own action; if the engine refuses it, nothing at all may have changed.
+        If it is accepted, it may not cost anyone else anything: every other trader's money and
+        the insurance fund are exactly as they were (no loss leaves a solvent account)."""
         before = snapshot(self.ex)
+        trader = fn.__self__.trader
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
         except MarginLabError:
             assert snapshot(self.ex) == before, f"refused {fn.__name__} changed the state"
             return None
+        mine = f"{trader}:"
+        for place, balance in before[0].items():
+            if not place.startswith(mine) and place not in (ml.COUNTERPARTIES, ml.FEE_POOL):
+                assert self.ex.ledger.balance(place) == balance, (fn.__name__, place)
+        return out
 
     @initialize(
         deposits=st.lists(st.integers(5_000, 5_000_000).map(lambda c: D(c) / 100),
