@@ -21,12 +21,18 @@ import pandas as pd
 
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
-from .errors import InvalidPriceError, MarginLabError, UnknownSymbolError, UnknownTraderError
+from .errors import (
+    ConfigurationError,
+    InvalidPriceError,
+    MarginLabError,
+    UnknownSymbolError,
+    UnknownTraderError,
+)
 from .events import EventLog, usd
 from .liquidation import run_liquidations as _run_liquidations
 from .money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
 from .numbers import amount, price, to_decimal
-from .rules import BINANCE, VenueRules
+from .rules import BINANCE, PRESETS, VenueRules
 
 
 class Exchange:
@@ -36,28 +42,21 @@ class Exchange:
     >>> alice = ex.open_account("alice", deposit=1_000)
     """
 
-    def __init__(self, contracts=None, rules: VenueRules = BINANCE, insurance_fund=0,
+    def __init__(self, contracts=None, rules: VenueRules | str = BINANCE, insurance_fund=0,
                  marks=None):
-        if contracts is None:
-            contracts = DEFAULT_CONTRACTS
-        if isinstance(contracts, ContractSpec):
-            contracts = [contracts]
-        if not isinstance(contracts, dict):
-            contracts = {c.symbol: c for c in contracts}
-        self.contracts: dict[str, ContractSpec] = dict(contracts)
-        self.rules = rules
+        self.contracts: dict[str, ContractSpec] = _listing(contracts)
+        self.rules = _venue_rules(rules)
         self.ledger = Ledger()
         self.events = EventLog()
         self.marks: dict[str, Decimal] = {}
         self.accounts: dict = {}
         fund = amount(insurance_fund, "insurance fund")
+        for symbol, p in _pairs(marks or {}, "marks"):
+            self.marks[self.contract(symbol).symbol] = price(p, f"{symbol} mark price")
         if fund:
             self.ledger.deposit(INSURANCE_FUND, fund, "insurance fund seed")
             self.events.append("deposit", f"Insurance fund seeded with {usd(fund)} USDT",
                                amount=fund)
-        for symbol, p in (marks or {}).items():
-            self.contract(symbol)
-            self.marks[symbol] = price(p, f"{symbol} mark price")
 
     # --- look-ups ----------------------------------------------------------------------------
     def contract(self, symbol: str) -> ContractSpec:
@@ -80,7 +79,7 @@ class Exchange:
     def account(self, trader: str):
         try:
             return self.accounts[trader]
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownTraderError(
                 f"no account for {trader!r}; open one with open_account({trader!r}, deposit=...)"
             ) from None
@@ -134,7 +133,8 @@ class Exchange:
     def set_marks(self, marks: dict, time=None) -> list:
         """Move several marks at once (one instant), then run liquidations."""
         with self.atomic():
-            new = {self.contract(s).symbol: price(p, f"{s} mark price") for s, p in marks.items()}
+            new = {self.contract(s).symbol: price(p, f"{s} mark price")
+                   for s, p in _pairs(marks, "set_marks")}
             if time is not None:
                 self.time = time
             for symbol, p in new.items():
@@ -222,3 +222,43 @@ class Exchange:
         marks = ", ".join(f"{s} {usd(p)}" for s, p in sorted(self.marks.items()))
         table = self.to_frame().to_html(float_format=lambda x: f"{x:,.2f}")
         return f"<div>{head}<br>marks: {marks}</div>{table}"
+
+
+# --- reading the constructor's arguments -------------------------------------------------------
+def _listing(contracts) -> dict:
+    """``{symbol: spec}`` from None (the default listing), one spec, a list or a dict of specs."""
+    if contracts is None:
+        return dict(DEFAULT_CONTRACTS)
+    if isinstance(contracts, ContractSpec):
+        contracts = [contracts]
+    items = list(contracts.values()) if isinstance(contracts, dict) else contracts
+    try:
+        specs = list(items)
+    except TypeError:
+        specs = [None]
+    if not specs or not all(isinstance(c, ContractSpec) for c in specs):
+        raise ConfigurationError(
+            "contracts must be a ContractSpec, or a list or dict of them (e.g. "
+            f"[ml.ETH_PERP, ml.BTC_PERP]); got {contracts!r}")
+    return {c.symbol: c for c in specs}
+
+
+def _venue_rules(rules) -> VenueRules:
+    """A :class:`VenueRules`, or the name of a preset ("Binance", "bybit", ...)."""
+    if isinstance(rules, VenueRules):
+        return rules
+    if isinstance(rules, str):
+        for preset in PRESETS.values():
+            if rules.strip().lower() in (preset.name.lower(), preset.name.split()[0].lower()):
+                return preset
+    raise ConfigurationError(
+        f"rules must be VenueRules (e.g. ml.BINANCE) or a preset's name "
+        f"({', '.join(repr(n) for n in PRESETS)}); got {rules!r}")
+
+
+def _pairs(marks, what: str):
+    """The (symbol, price) pairs of a dict of marks."""
+    if not hasattr(marks, "items"):
+        raise InvalidPriceError(
+            f"{what} takes a dict of symbol -> price, e.g. {{'ETH-PERP': 2000}}; got {marks!r}")
+    return list(marks.items())
