@@ -22,6 +22,7 @@ app                what it shows                                               l
 =================  ==========================================================  ======
 """
 
+from ..style import COLORS
 from .base import App, app_classes
 from .cascade import CascadeApp
 from .deleverage import AdlApp
@@ -31,7 +32,6 @@ from .odds import OddsApp
 from .pool import PoolApp
 from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
-from .style import COLORS
 from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp

@@ -26,7 +26,7 @@ from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .style import RC
+from ..style import RC
 
 
 def _interactive_backend() -> bool:
