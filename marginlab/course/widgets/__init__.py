@@ -23,7 +23,7 @@ app                what it shows                                               l
 """
 
 from ..style import COLORS
-from .base import App, app_classes
+from .base import App
 from .cascade import CascadeApp
 from .deleverage import AdlApp
 from .hedge import HedgeApp
@@ -39,3 +39,18 @@ from .waterfall import WaterfallApp
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
            "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
            "Number", "Quiz", "COLORS"]
+
+
+def app_classes() -> list[type[App]]:
+    """Every App subclass defined in the ``marginlab.course.widgets`` modules, sorted by name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
+                found[cls.__name__] = cls
+    return [found[k] for k in sorted(found)]
