@@ -21,8 +21,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from marginlab.course.widgets.base import app_classes, encode_png  # noqa: E402
-from marginlab.course.widgets.style import RC  # noqa: E402
+from marginlab.course.style import RC  # noqa: E402
+from marginlab.course.widgets import app_classes  # noqa: E402
+from marginlab.course.widgets.base import encode_png  # noqa: E402
 
 
 def slider_values(app, n):

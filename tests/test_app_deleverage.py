@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from apphelpers import sweep
 
-from marginlab.course.widgets.deleverage import SHORTS, AdlApp, adl_table, crash, market
+from marginlab.course.scenarios import SHORTS, adl_table, crash, market
+from marginlab.course.widgets import AdlApp
 
 
 def test_a_large_fund_pays_and_nobody_gives_anything_up():
@@ -16,7 +17,7 @@ def test_a_large_fund_pays_and_nobody_gives_anything_up():
 
 @pytest.mark.parametrize("ranking", ["pnl_x_margin_ratio", "pnl_x_effective_leverage"])
 def test_adl_takes_the_top_of_the_queue_first(ranking):
-    ex = market(0, "adl", ranking)
+    ex = market(fund=0, rule="adl", ranking=ranking)
     mark = Decimal("1840.00")
     # expected order from the published rule, computed here by hand for the cross shorts
     scores = {}
@@ -29,15 +30,15 @@ def test_adl_takes_the_top_of_the_queue_first(ranking):
         else:
             scores[name] = upnl / (q * 2000) * (q * mark) / (wb + upnl)
     expected = sorted(scores, key=scores.get, reverse=True)
-    assert list(adl_table(ex, mark, ranking).trader) == expected
-    r = crash(0, 8, "adl", ranking)
+    assert list(adl_table(ex, mark=mark, ranking=ranking).trader) == expected
+    r = crash(fund=0, gap_pct=8, rule="adl", ranking=ranking)
     hit = [n for n in expected if r["given"][n] > 0]
     assert hit == expected[: len(hit)]  # a prefix of the queue
     assert sum(r["given"].values()) == r["deficit"]
 
 
 def test_socialized_loss_is_pro_rata_to_profit():
-    r = crash(0, 8, "socialize")
+    r = crash(fund=0, gap_pct=8, rule="socialize")
     total_profit = sum(r["profit"].values())
     for name in SHORTS:
         share = r["deficit"] * r["profit"][name] / total_profit
@@ -47,7 +48,7 @@ def test_socialized_loss_is_pro_rata_to_profit():
 @pytest.mark.parametrize("rule", ["adl", "socialize"])
 @pytest.mark.parametrize("fund", [0, 150, 1_000])
 def test_money_is_conserved_and_the_whale_never_goes_negative(rule, fund):
-    r = crash(fund, 12, rule)
+    r = crash(fund=fund, gap_pct=12, rule=rule)
     ex = r["exchange"]
     assert ex.ledger.total() == ex.ledger.deposited
     assert r["whale balance"] >= 0

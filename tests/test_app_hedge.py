@@ -3,12 +3,13 @@
 import pytest
 from apphelpers import sweep
 
-from marginlab.course.widgets.hedge import HedgeApp, hedge_twins
+from marginlab.course.scenarios import hedge_twins
+from marginlab.course.widgets import HedgeApp
 
 
 @pytest.mark.parametrize("move", [-30, -20, 20, 30])
 def test_a_big_common_move_breaks_the_isolated_hedge_but_not_the_cross_one(move):
-    ex = hedge_twins(move)
+    ex = hedge_twins(market_pct=move)
     cross, iso = ex.account("cross"), ex.account("isolated")
     assert set(cross.positions) == {"BTC-PERP", "ETH-PERP"}
     losing_leg = "BTC-PERP" if move < 0 else "ETH-PERP"
@@ -17,7 +18,7 @@ def test_a_big_common_move_breaks_the_isolated_hedge_but_not_the_cross_one(move)
 
 
 def test_after_a_round_trip_cross_is_whole_and_isolated_lost_a_leg_margin():
-    ex = hedge_twins(-25, back=True)
+    ex = hedge_twins(market_pct=-25, back=True)
     cross, iso = ex.account("cross"), ex.account("isolated")
     assert cross.equity == cross.wallet_balance  # back at the start: no uPnL
     btc_margin = 0.04 * 50_000 / 10
@@ -27,12 +28,12 @@ def test_after_a_round_trip_cross_is_whole_and_isolated_lost_a_leg_margin():
 def test_the_cross_liquidation_price_of_one_leg_depends_on_the_other():
     # the ETH short's liquidation price is a function of everything else in its bucket: when
     # BTC gains 10 %, the BTC long's profit backs the short and pushes its LP up
-    still = hedge_twins(0).account("cross").liquidation_price("ETH-PERP")
-    btc_up = hedge_twins(10).account("cross").liquidation_price("ETH-PERP")
+    still = hedge_twins(market_pct=0).account("cross").liquidation_price("ETH-PERP")
+    btc_up = hedge_twins(market_pct=10).account("cross").liquidation_price("ETH-PERP")
     assert btc_up > still
     # isolated legs do not care about each other
-    a = hedge_twins(0).account("isolated").liquidation_price("ETH-PERP")
-    b = hedge_twins(5).account("isolated").liquidation_price("ETH-PERP")
+    a = hedge_twins(market_pct=0).account("isolated").liquidation_price("ETH-PERP")
+    b = hedge_twins(market_pct=5).account("isolated").liquidation_price("ETH-PERP")
     assert a == b
 
 

@@ -1,6 +1,11 @@
-"""Lesson 1 app, driven without a browser."""
+"""Lesson 1 app, driven without a browser, against numbers worked out by hand.
 
-from decimal import Decimal
+1 ETH long at 2,000 with 20x, isolated, Binance's first tier (MMR 0.5 %): margin 100. At a mark
+2 % lower, 1,960: uPnL -40, equity 60, MM 0.005 * 1,960 = 9.80, margin ratio 9.8 / 60 = 16.33 %,
+ROI -40 / (1,960 / 20) = -40.82 %. Liquidation price: 100 + (P - 2,000) = 0.005 P, so
+P = 1,900 / 0.995 = 1,909.55; bankruptcy price 1,900. The same short at 10x (margin 200):
+200 - (P - 2,000) = 0.005 P, so P = 2,200 / 1.005 = 2,189.05.
+"""
 
 import pytest
 from apphelpers import sweep
@@ -18,29 +23,32 @@ def test_every_control_over_its_whole_range(app):
     assert sweep(app) > 50
 
 
-def test_numbers_are_the_engine_s(app):
+def test_numbers_are_the_hand_worked_ones(app):
     app.controls["leverage"].value = 20
     app.controls["move"].value = -2.0
     st = app.state
-    lp = ml.isolated_liquidation_price("long", 1, 2000, 100, ml.ETH_PERP)
-    assert st["liquidation price"] == pytest.approx(float(lp), rel=1e-12)
-    assert st["bankruptcy price"] == pytest.approx(2000 * (1 - 1 / 20))
     assert st["initial margin"] == 100
+    assert st["mark"] == pytest.approx(1960)
     assert st["unrealized PnL"] == pytest.approx(-40)
+    assert st["equity"] == pytest.approx(60)
+    assert st["maintenance margin"] == pytest.approx(9.8)
+    assert st["margin ratio %"] == pytest.approx(9.8 / 60 * 100)
     assert st["ROI %"] == pytest.approx(-40 / (1960 / 20) * 100)
+    assert st["liquidation price"] == pytest.approx(1900 / 0.995, rel=1e-12)
+    assert st["bankruptcy price"] == pytest.approx(1900)
     assert not st["liquidated"]
 
 
 def test_plot_follows_the_numbers(app):
     app.controls["side"].value = "short"
     app.controls["leverage"].value = 10
+    assert app.state["liquidation price"] == pytest.approx(2200 / 1.005, rel=1e-12)
     y = app.lines["liquidation"].get_ydata()[0]
-    assert y == pytest.approx(app.state["liquidation price"])
-    assert y > 2000  # a short dies above its entry
+    assert y == pytest.approx(2200 / 1.005, rel=1e-12)  # a short dies above its entry
 
 
 def test_crossing_the_liquidation_price_turns_the_gauge(app):
-    app.controls["leverage"].value = 50  # LP at about 1,969.85 (-1.5 %)
+    app.controls["leverage"].value = 50  # margin 40: LP = 1,960 / 0.995 = 1,969.85 (-1.5 %)
     app.controls["move"].value = -1.0
     assert not app.state["liquidated"] and app.state["margin ratio %"] < 100
     app.controls["move"].value = -2.0
@@ -49,8 +57,9 @@ def test_crossing_the_liquidation_price_turns_the_gauge(app):
 
 
 def test_leverage_is_capped_by_the_tier():
-    app = LeverageApp(entry=2000, quantity=10)  # 20,000 notional: ETH tier 2 allows 75x
-    assert app.controls["leverage"].max == int(ml.ETH_PERP.max_leverage(Decimal(20_000)))
+    # Binance ETHUSDT brackets: up to 10,000 of notional 100x, from 10,000 to 100,000 75x
+    assert LeverageApp(entry=2000, quantity=1).controls["leverage"].max == 100
+    assert LeverageApp(entry=2000, quantity=10).controls["leverage"].max == 75
 
 
 def test_an_error_is_shown_not_swallowed(app):

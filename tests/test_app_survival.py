@@ -4,15 +4,16 @@ import pytest
 from apphelpers import sweep
 
 import marginlab as ml
-from marginlab.course.widgets.survival import SurvivalApp, open_twin, survival
+from marginlab.course.scenarios import open_twin, survival
+from marginlab.course.widgets import SurvivalApp
 
 
 @pytest.mark.parametrize("mode", ["cross", "isolated"])
 @pytest.mark.parametrize("leverage", [3, 10, 25])
 def test_the_survival_distance_is_where_the_engine_liquidates(mode, leverage):
-    fall = survival(mode, 1_000, leverage, 60)["fall %"]
+    fall = survival(mode, deposit=1_000, leverage=leverage, committed_pct=60)["fall %"]
     for delta, liquidated in ((-0.1, False), (0.1, True)):
-        ex = open_twin(mode, 1_000, leverage, 60)
+        ex = open_twin(mode, deposit=1_000, leverage=leverage, committed_pct=60)
         mark = round(2000 * (1 - (fall + delta) / 100), 2)
         ex.set_mark("ETH-PERP", mark)
         assert ("ETH-PERP" not in ex.account(mode).positions) is liquidated

@@ -1,48 +1,84 @@
-"""Lesson 5: every dollar of a liquidation is accounted for, under each venue's rules."""
+"""Lesson 5: every dollar of a liquidation is accounted for, under each venue's rules.
+
+Hand-worked, 1 ETH long isolated at 2,000 with 20x: margin 100 USDT, opening fee 1.00, wallet
+899.00; bankruptcy price 2,000 - 100 = 1,900.
+
+* Binance (MMR 0.5 % of the notional at the mark, liquidation fee 1.25 %): liquidation price
+  (2,000 - 100) / (1 - 0.005) = 1,909.5477..., the mark on its tick 1,909.54. The market takes
+  2,000 - 1,909.54 = 90.46; 9.54 is left, less than the fee 0.0125 * 1,909.54 = 23.87, so all
+  of it goes to the insurance fund and nothing comes back.
+* Hyperliquid (MMR = half the initial margin at 50x = 1 %, no liquidation fee): liquidation
+  price 1,900 / 0.99 = 1,919.1919..., the mark 1,919.19; the market takes 80.81 and the 19.19
+  left goes back to the trader.
+* A gap of 5 % past Binance's liquidation price: the mark 1,909.5477 * 0.95 = 1,814.07 (on the
+  tick, down) is below the bankruptcy price: the trader loses the 100 and no more, and the
+  insurance fund pays the deficit 1,900 - 1,814.07 = 85.93.
+"""
 
 from decimal import Decimal
 
 import pytest
 from apphelpers import sweep
 
-from marginlab.course.widgets.waterfall import VENUES, WaterfallApp, liquidate_with_gap
+from marginlab.course.scenarios import VENUES, contract_for, liquidate_with_gap
+from marginlab.course.widgets import WaterfallApp
+
+D = Decimal
+
+
+@pytest.mark.parametrize("venue, lp, lost, to_fund, back", [
+    ("Binance", D("1909.54"), D("90.46"), D("9.54"), D(0)),
+    ("Hyperliquid", D("1919.19"), D("80.81"), D(0), D("19.19")),
+])
+def test_at_the_liquidation_price_the_margin_splits_as_worked_out_by_hand(venue, lp, lost,
+                                                                          to_fund, back):
+    r = liquidate_with_gap(venue, leverage=20, gap_pct=0)
+    assert r["margin posted"] == 100
+    assert r["bankruptcy price"] == 1900
+    assert r["fill"] == lp == r["mark"]
+    assert r["lost to the market"] == lost
+    assert r["to the insurance fund"] == to_fund
+    assert r["back to the trader"] == back
+    assert r["trader balance after"] == D(899) + back
+
+
+def test_a_gap_past_the_bankruptcy_price_costs_the_trader_the_margin_and_the_fund_the_rest():
+    r = liquidate_with_gap("Binance", leverage=20, gap_pct=5, fund=1_000)
+    assert r["fill"] == D("1814.07")
+    assert r["lost to the market"] == 100
+    assert r["to the insurance fund"] == 0 and r["back to the trader"] == 0
+    assert r["deficit paid by the fund"] == D("85.93")
+    assert r["trader balance after"] == 899
+    assert r["exchange"].insurance_fund == D(1000) - D("85.93")
 
 
 @pytest.mark.parametrize("venue", VENUES)
 @pytest.mark.parametrize("gap", [0, 0.5, 3, 8])
-def test_the_margin_is_fully_accounted_for_and_nobody_goes_negative(venue, gap):
-    r = liquidate_with_gap(venue, 20, gap, fund=1_000)
-    parts = r["lost to the market"] + r["to the insurance fund"] + r["back to the trader"]
-    assert parts == r["margin posted"]
-    assert min(r["lost to the market"], r["to the insurance fund"], r["back to the trader"]) >= 0
-    assert r["trader balance after"] >= 0
+def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_rest(venue, gap):
+    r = liquidate_with_gap(venue, leverage=20, gap_pct=gap, fund=1_000)
+    margin, fill = r["margin posted"], r["fill"]
+    move = 1 * (2000 - fill)  # what 1 ETH long loses between the entry and the fill
+    assert r["lost to the market"] == min(margin, move)
+    left = max(D(0), margin - move)  # what the fill leaves of the margin
+    fee = min(left, 1 * fill * contract_for(venue).liquidation_fee)
+    assert r["to the insurance fund"] == fee
+    assert r["back to the trader"] == left - fee
+    deficit = max(D(0), -(margin - move))  # past the bankruptcy price
+    assert r["deficit paid by the fund"] == deficit
+    assert r["trader balance after"] == D(899) + left - fee  # the wallet never goes below
     ex = r["exchange"]
     assert ex.ledger.total() == ex.ledger.deposited
 
 
-@pytest.mark.parametrize("venue", VENUES)
-def test_a_gap_beyond_bankruptcy_makes_a_deficit_of_q_times_the_distance(venue):
-    r = liquidate_with_gap(venue, 20, 5, fund=1_000)
-    assert r["fill"] < r["bankruptcy price"]
-    expected = 1 * (r["bankruptcy price"] - r["fill"])  # 1 ETH long
-    assert r["deficit paid by the fund"] == pytest.approx(expected, abs=Decimal("1e-8"))
-
-
 def test_an_empty_fund_leaves_the_deficit_unrecovered():
-    r = liquidate_with_gap("Binance", 20, 5, fund=0)
-    assert r["deficit paid by the fund"] == 0 and r["deficit unrecovered"] > 0
-
-
-def test_venues_differ_at_the_liquidation_price():
-    at_lp = {v: liquidate_with_gap(v, 20, 0) for v in VENUES}
-    assert at_lp["Hyperliquid"]["back to the trader"] > 0  # no liquidation fee there
-    assert at_lp["Binance"]["back to the trader"] == 0       # the 1.25 % fee takes the rest
-    assert at_lp["Bybit (classic)"]["liquidation price"] != at_lp["Binance"]["liquidation price"]
+    r = liquidate_with_gap("Binance", leverage=20, gap_pct=5, fund=0)
+    assert r["deficit paid by the fund"] == 0
+    assert r["deficit unrecovered"] == D("85.93")  # the same deficit as with a fund
 
 
 def test_app_sweep_and_bars():
     app = WaterfallApp()
     assert sweep(app, points=7) > 20
     app.controls["gap"].value = 5.0
-    assert app.bars[4].get_width() == pytest.approx(app.state["deficit paid by the fund"])
-    assert app.state["deficit paid by the fund"] > 0
+    assert app.state["deficit paid by the fund"] == pytest.approx(85.93)
+    assert app.bars[4].get_width() == pytest.approx(85.93)

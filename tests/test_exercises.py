@@ -3,7 +3,10 @@
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import nbformat
@@ -65,7 +68,9 @@ LONG_LP = formulas.isolated_liquidation_price("long", 2, 2000, 400, ETH_PERP)
 
 
 @pytest.mark.parametrize("answer", [LONG_LP, float(LONG_LP), str(round(LONG_LP, 2)),
-                                    f"{LONG_LP:,.2f}", np.float64(LONG_LP), Decimal("1809.05")])
+                                    f"{LONG_LP:,.2f}", np.float64(LONG_LP), Decimal("1809.05"),
+                                    np.float32(1809.05), Fraction(LONG_LP), np.array(1809.05),
+                                    Fraction(180905, 100)])
 def test_a_right_answer_of_any_reasonable_type_passes(answer, capsys):
     verdict = check.grade("isolated_long_liquidation_price", answer)
     assert verdict.correct
@@ -87,8 +92,8 @@ def test_a_right_answer_of_any_reasonable_type_passes(answer, capsys):
 def test_a_wrong_answer_gets_the_right_message(answer, words):
     verdict = check.grade("isolated_long_liquidation_price", answer)
     assert verdict.status == "wrong" and words in verdict.message
-    value = check._as_number(answer)
-    if value is not None and f"{abs(value):,.2f}" != "1,809.05":
+    value = check.read_number(answer)
+    if isinstance(value, float) and f"{abs(value):,.2f}" != "1,809.05":
         assert "1,809.05" not in verdict.message  # never gives the answer away
 
 
@@ -285,3 +290,114 @@ def test_a_stub_of_each_exercise_is_not_attempted(name):
 def test_an_unknown_exercise_names_the_known_ones():
     with pytest.raises(KeyError, match="largest_eth_drop"):
         check.grade("no_such_exercise", 1)
+
+
+# --- any number gets a verdict, never a traceback ----------------------------------------------
+
+ODD_NUMBERS = [
+    1e25, -1e25, 1e-300, 10**400, -(10**400), 10**5000, float("nan"), float("inf"),
+    -float("inf"), -0.0, np.float64(1e25), np.float64("nan"), np.float32(1.5), np.int64(2),
+    np.int64(-3), np.uint8(3), np.True_, np.array(2.5), Fraction(1, 3), Fraction(10**400, 3),
+    Decimal("1e400"), Decimal("-1e-400"), Decimal("NaN"), Decimal("sNaN"), Decimal("-0"),
+    Decimal("Infinity"), "1e400", "nan", "-0", 2**63, 1 + 1j,
+]
+
+
+def shapes(name, value):
+    """``value`` as the answer to ``name`` itself and inside the shape that exercise takes."""
+    try:
+        as_key = [{value: 1}]  # a name that is a number
+    except TypeError:  # arrays and signaling NaNs cannot be keys
+        as_key = []
+    if name == "least_margin_to_add":
+        return [value, {"ETH-PERP": value, "BTC-PERP": 0}, {"btc": value}, *as_key]
+    if name == "adl_deleveraged":
+        return [value, {"alice": value}, *as_key]
+    if name == "adl_queue":
+        return [value, [value, "alice"]]
+    return [value]
+
+
+@pytest.mark.parametrize("name", list(check.EXERCISES))
+def test_any_number_of_any_type_gets_a_verdict_never_a_traceback(name, capsys):
+    for value in ODD_NUMBERS:
+        for answer in shapes(name, value):
+            verdict = check.grade(name, answer)
+            assert verdict.status in ("correct", "wrong", check.NOT_ATTEMPTED), answer
+            assert verdict.message[0] in "✔✘…" and len(verdict.message) < 400
+            getattr(check, name)(answer)  # what the learner calls: it prints the same verdict
+            assert capsys.readouterr().out.strip() == verdict.message
+
+
+ODD_MESSAGES = [
+    (10**400, "an integer of about 401 digits (far too large"),
+    (-(10**5000), "a negative integer of about 5001 digits (far too large"),
+    (Fraction(10**400, 3), "far too large"),
+    (Decimal("1e400"), "far too large"),
+    ("1e400", "far too large"),
+    (float("nan"), "NaN: not a number"),
+    (Decimal("sNaN"), "NaN: not a number"),
+    (np.float64("inf"), "(infinite)"),
+    (np.True_, "Expected a number in USDT, got bool"),
+    (1 + 1j, "Expected a number in USDT, got complex"),
+    (1e25, "off by a factor of about 5.53e+21"),
+    (-0.0, "0.00 USDT is too low"),
+]
+
+
+@pytest.mark.parametrize("answer, words", ODD_MESSAGES, ids=[w for _, w in ODD_MESSAGES])
+def test_an_odd_number_is_told_what_is_odd_about_it(answer, words):
+    verdict = check.grade("isolated_long_liquidation_price", answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_an_absurd_size_is_refused_before_the_engine_is_asked():
+    verdict = check.grade("largest_cross_eth_long", 1e25)
+    # margin alone at 10x: 1e25 ETH x 2,000 / 10 = 2e27 USDT
+    assert "cannot even be opened" in verdict.message and "2e+27 USDT" in verdict.message
+    verdict = check.grade("hedge_eth_short", Decimal("1e20"))
+    assert "cannot even be opened" in verdict.message
+    assert "wrong sign" in check.grade("hedge_eth_short", -0.0).message
+    verdict = check.grade("least_margin_to_add", {"ETH-PERP": 1e25, "BTC-PERP": 0})
+    assert "refuses" in verdict.message and "2,000 USDT" in verdict.message
+
+
+# --- the checks need neither ipywidgets nor matplotlib nor IPython -----------------------------
+
+WITHOUT_DISPLAY_LIBRARIES = """
+import importlib.abc
+import sys
+
+BLOCKED = ("ipywidgets", "matplotlib", "IPython")
+
+
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)")
+        return None
+
+
+sys.meta_path.insert(0, Blocked())
+try:
+    import matplotlib  # noqa: F401
+except ImportError:
+    print("matplotlib blocked")
+import marginlab
+import marginlab.check as check
+
+check.isolated_long_liquidation_price(1809.05)
+check.hedge_eth_short(1)
+ex = marginlab.Exchange(marks={"ETH-PERP": 2000})
+print(sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED) or "none of them imported")
+"""
+
+
+def test_the_checks_run_with_ipywidgets_matplotlib_and_ipython_absent():
+    out = subprocess.run([sys.executable, "-c", WITHOUT_DISPLAY_LIBRARIES], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "matplotlib blocked"  # the blocker works
+    assert lines[1].startswith("✔ Correct") and lines[2].startswith("✔ Correct")
+    assert lines[3] == "none of them imported"

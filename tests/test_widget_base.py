@@ -7,8 +7,7 @@ import PIL.Image
 import pytest
 from apphelpers import control_values
 
-from marginlab.course.widgets import Choice, Number, Quiz
-from marginlab.course.widgets.base import app_classes
+from marginlab.course.widgets import Choice, Number, Quiz, app_classes
 
 
 def pixels(png: bytes):

@@ -4,12 +4,13 @@ Each check computes the right answer with the engine, for the scenario stated in
 and compares within a stated tolerance. A wrong answer gets a hint about *what* is off (sign,
 size, units, type) without giving the formula away; a stub (``...`` or ``None``) is "not
 attempted yet". A verdict only ever says that the answer matches marginlab's; it never claims
-that "all tests passed".
+that "all tests passed". Any value gets a verdict, never a traceback: ``1e25``, ``10**400``,
+``float("nan")``, ``-0.0``, numpy scalars, ``Fraction`` and ``Decimal`` included (reading an
+answer is :mod:`marginlab.course.answers`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from ..engine.contracts import ETH_PERP
 from ..engine.errors import MarginLabError
 from ..engine.numbers import ZERO
 from . import practice
+from .answers import NotANumber, amount, read_number, shown, text
 
 NOT_ATTEMPTED = "not attempted yet"
 
@@ -47,48 +49,34 @@ def _stub(answer) -> bool:
 STUB = Verdict(NOT_ATTEMPTED, f"… {NOT_ATTEMPTED}: replace the ... with your answer.")
 
 
-def _as_number(answer):
-    """A float from int, float, Decimal, numpy scalar or a numeric string; else None."""
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, str):
-        try:
-            answer = float(answer.replace(",", "").replace("_", "").strip())
-        except ValueError:
-            return None
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+def _not_a_number(answer, reading: NotANumber, wanted: str, where: str = "") -> Verdict:
+    """The verdict for an answer (or the part of it at ``where``) that is not a usable
+    number."""
+    lead = f"{where}: expected" if where else "Expected"
+    return Verdict("wrong", f"✘ {lead} {wanted}, got {shown(answer)}{reading.explain()}.")
 
 
 def compare(answer, expected, tolerance: float, unit: str, hint: str) -> Verdict:
     """The verdict for a numeric answer (see the module docstring)."""
     if _stub(answer):
         return STUB
-    value = _as_number(answer)
-    if value is None:
-        kind = type(answer).__name__
-        return Verdict("wrong", f"✘ Expected a number in {unit}, got {kind} {answer!r}.")
+    value = read_number(answer)
+    if isinstance(value, NotANumber):
+        return _not_a_number(answer, value, f"a number in {unit}")
     expected = float(expected)
     if abs(value - expected) <= tolerance:
-        return Verdict("correct", f"✔ Correct: {value:,.2f} {unit} matches marginlab's answer "
-                                  f"(tolerance ±{tolerance:g}).")
+        return Verdict("correct", f"✔ Correct: {amount(value)} {unit} matches marginlab's "
+                                  f"answer (tolerance ±{tolerance:g}).")
     if expected and value and (value > 0) != (expected > 0):
-        return Verdict("wrong", f"✘ {value:,.2f} {unit} has the wrong sign. {hint}")
+        return Verdict("wrong", f"✘ {amount(value)} {unit} has the wrong sign. {hint}")
     if expected and value and not 0.2 < abs(value / expected) < 5:
-        return Verdict("wrong", f"✘ {value:,.2f} {unit} is off by a factor of about "
+        return Verdict("wrong", f"✘ {amount(value)} {unit} is off by a factor of about "
                                 f"{abs(value / expected):.3g}: check the units. {hint}")
     way = "too high" if value > expected else "too low"
-    return Verdict("wrong", f"✘ {value:,.2f} {unit} is {way}. {hint}")
+    return Verdict("wrong", f"✘ {amount(value)} {unit} is {way}. {hint}")
 
 
 Grader = Callable[[object], Verdict]
-
-
-def _got(answer) -> str:
-    return f"{type(answer).__name__} {answer!r}"
 
 
 def number(expected, tolerance: float, unit: str, hint: str) -> Grader:
@@ -106,9 +94,9 @@ def ranking(expected, hint: str) -> Grader:
             answer = answer.tolist()
         if not isinstance(answer, list | tuple):
             return Verdict("wrong", f"✘ Expected a list of trader names, first in the queue "
-                                    f"first, got {_got(answer)}.")
+                                    f"first, got {shown(answer)}.")
         want = expected()
-        names = [str(n).strip().lower() for n in answer]
+        names = [text(n).strip().lower() for n in answer]
         for name in names:
             if name not in want:
                 return Verdict("wrong", f"✘ {name!r} is not in the queue; the candidates are "
@@ -132,7 +120,7 @@ def _mapping(answer, shape: str) -> dict | Verdict:
     if hasattr(answer, "to_dict"):
         answer = answer.to_dict()
     if not isinstance(answer, Mapping):
-        return Verdict("wrong", f"✘ Expected a dict {shape}, got {_got(answer)}.")
+        return Verdict("wrong", f"✘ Expected a dict {shape}, got {shown(answer)}.")
     return answer
 
 
@@ -144,40 +132,49 @@ def amounts(expected, names, tolerance: float, unit: str, hint: str) -> Grader:
         if isinstance(answer, Verdict):
             return answer
         allowed = names()
-        given = {str(k).strip().lower(): v for k, v in answer.items()}
+        given = {text(k).strip().lower(): v for k, v in answer.items()}
+        values = {}
         for key, value in given.items():
             if key not in allowed:
                 return Verdict("wrong", f"✘ {key!r} is not one of {', '.join(allowed)}.")
             if _stub(value):
                 return STUB
-            if _as_number(value) is None:
-                return Verdict("wrong", f"✘ {key}: expected a number in {unit}, got "
-                                        f"{_got(value)}.")
+            values[key] = read_number(value)
+            if isinstance(values[key], NotANumber):
+                return _not_a_number(value, values[key], f"a number in {unit}", key)
         want = expected()
         wrong = []
         for key in allowed:
-            value, right = _as_number(given.get(key, 0)), float(want.get(key, 0))
+            value, right = values.get(key, 0.0), float(want.get(key, 0))
             if abs(value - right) > tolerance:
                 way = "too high" if value > right else "too low"
                 if right and value and (value > 0) != (right > 0):
                     way = "the wrong sign"
-                wrong.append(f"{key}: {value:,.3f} {unit} is {way}")
+                wrong.append(f"{key}: {amount(value, 3)} {unit} is {way}")
         if wrong:
             return Verdict("wrong", f"✘ {'; '.join(wrong)}. {hint}")
-        shown = ", ".join(f"{k} {float(v):,.3f}" for k, v in want.items() if v)
-        return Verdict("correct", f"✔ Correct: {shown} {unit}, the others 0, as in marginlab "
+        listed = ", ".join(f"{k} {float(v):,.3f}" for k, v in want.items() if v)
+        return Verdict("correct", f"✔ Correct: {listed} {unit}, the others 0, as in marginlab "
                                   f"(tolerance ±{tolerance:g} {unit} each).")
     return grade
 
 
+MOST_ETH = 1_000_000  # a size beyond this is refused before the engine is asked
+
+
 def _size(answer, what: str, lot: Decimal) -> Decimal | Verdict:
     """A positive quantity on the lot size, or the verdict saying what is wrong with it."""
-    value = _as_number(answer)
-    if value is None:
-        return Verdict("wrong", f"✘ Expected a number of ETH, got {_got(answer)}.")
+    value = read_number(answer)
+    if isinstance(value, NotANumber):
+        return _not_a_number(answer, value, "a number of ETH")
     if value <= 0:
         return Verdict("wrong", f"✘ {value:g} ETH has the wrong sign: give the size of the "
                                 f"{what} as a positive number of ETH.")
+    if value > MOST_ETH:
+        margin = value * float(practice.START["ETH-PERP"]) / practice.LEVERAGE
+        return Verdict("wrong", f"✘ A {value:.3g} ETH {what} cannot even be opened: its margin "
+                                f"alone would be {amount(margin)} USDT, far more than the "
+                                f"account holds.")
     size = Decimal(str(value))
     if size % lot:
         return Verdict("wrong", f"✘ ETH-PERP trades in lots of {lot} ETH: round {value:g} "
@@ -216,7 +213,7 @@ def largest_cross_eth_long(answer) -> Verdict:
 
 
 def _symbol(key) -> str:
-    key = str(key).strip().upper()
+    key = text(key).strip().upper()
     return key if key.endswith("-PERP") else f"{key}-PERP"
 
 
@@ -230,13 +227,18 @@ def least_margin_to_add(answer) -> Verdict:
     for key, value in answer.items():
         symbol = _symbol(key)
         if symbol not in need:
-            return Verdict("wrong", f"✘ {key!r}: the rings are {', '.join(need)}.")
+            return Verdict("wrong", f"✘ {text(key)!r}: the rings are {', '.join(need)}.")
         if _stub(value):
             return STUB
-        number_ = _as_number(value)
-        if number_ is None or number_ < 0:
+        number_ = read_number(value)
+        if isinstance(number_, NotANumber) or number_ < 0:
+            why = number_.explain() if isinstance(number_, NotANumber) else ""
             return Verdict("wrong", f"✘ {symbol}: expected USDT to add (0 or more), got "
-                                    f"{_got(value)}.")
+                                    f"{shown(value)}{why}.")
+        if number_ > practice.SIZING_DEPOSIT:
+            return Verdict("wrong", f"✘ The account refuses that: it holds "
+                                    f"{practice.SIZING_DEPOSIT:,} USDT, so it cannot add "
+                                    f"{amount(number_)} USDT to {symbol}.")
         added[symbol] = Decimal(str(number_)).quantize(Decimal("0.01"))
     try:
         gone = practice.liquidated(practice.isolated_sizing_account(added),
@@ -249,8 +251,8 @@ def least_margin_to_add(answer) -> Verdict:
               if s not in gone and added.get(s, ZERO) > need[s] + 1]
     if wrong:
         return Verdict("wrong", f"✘ {'; '.join(wrong)}.")
-    shown = " and ".join(f"{added.get(s, ZERO):,.2f} USDT to {s}" for s in need)
-    return Verdict("correct", f"✔ Correct: with {shown}, both rings survive the crash in "
+    listed = " and ".join(f"{added.get(s, ZERO):,.2f} USDT to {s}" for s in need)
+    return Verdict("correct", f"✔ Correct: with {listed}, both rings survive the crash in "
                               f"marginlab, each within 1 USDT of the least that does.")
 
 

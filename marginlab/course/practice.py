@@ -22,7 +22,7 @@ from ..engine.exchange import Exchange
 from ..engine.money import floor_to
 from ..engine.numbers import ZERO
 from ..engine.risk import bucket_risk
-from .widgets.deleverage import adl_table, market
+from .scenarios.deleverage import adl_table, market
 
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
 BTC_LONG = Decimal("0.04")
@@ -127,12 +127,12 @@ ADL_GAP_MARK = Decimal(1800)
 
 def adl_market() -> Exchange:
     """Lesson 6's market (whale long 5 ETH at 20x isolated, four cross shorts), fund empty."""
-    return market(0)
+    return market(fund=0)
 
 
 def adl_ranking() -> list[str]:
     """The shorts in ADL order at the gap mark (Binance: PnL% x margin ratio)."""
-    return list(adl_table(adl_market(), ADL_GAP_MARK)["trader"])
+    return list(adl_table(adl_market(), mark=ADL_GAP_MARK)["trader"])
 
 
 def adl_deleveraged() -> dict[str, Decimal]:

@@ -22,7 +22,8 @@ app                what it shows                                               l
 =================  ==========================================================  ======
 """
 
-from .base import App, app_classes
+from ..style import COLORS
+from .base import App
 from .cascade import CascadeApp
 from .deleverage import AdlApp
 from .hedge import HedgeApp
@@ -31,7 +32,6 @@ from .odds import OddsApp
 from .pool import PoolApp
 from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
-from .style import COLORS
 from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
@@ -39,3 +39,18 @@ from .waterfall import WaterfallApp
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
            "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
            "Number", "Quiz", "COLORS"]
+
+
+def app_classes() -> list[type[App]]:
+    """Every App subclass defined in the ``marginlab.course.widgets`` modules, sorted by name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
+                found[cls.__name__] = cls
+    return [found[k] for k in sorted(found)]

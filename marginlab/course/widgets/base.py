@@ -26,7 +26,7 @@ from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .style import RC
+from ..style import RC
 
 
 def _interactive_backend() -> bool:
@@ -194,19 +194,3 @@ def check_finite(state: dict) -> None:
         if isinstance(value, float) and math.isnan(value):
             raise ValueError(f"{key} is not a number")
 
-
-def app_classes() -> list[type[App]]:
-    """Every App subclass defined in the ``marginlab.widgets`` modules, sorted by name."""
-    import importlib
-    import inspect
-    import pkgutil
-
-    from .. import widgets
-
-    found = {}
-    for info in pkgutil.iter_modules(widgets.__path__):
-        module = importlib.import_module(f"{widgets.__name__}.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, App) and cls is not App and cls.__module__ == module.__name__:
-                found[cls.__name__] = cls
-    return [found[k] for k in sorted(found)]

@@ -1,34 +1,23 @@
 """Lesson 8 app: a liquidation cascade in a crowd of cross traders and in its isolated twin.
 
-The same seeded crowd of 40 leveraged traders (:func:`marginlab.market.crowd`; a quarter hold BTC
-only) is hit by an ETH shock. Forced orders then move prices round after round through a linear
-order book (``depth``: USD of forced selling per 1 % move). Left: ETH and BTC price by round, cross
-(red) vs isolated (blue). Right: who was liquidated.
+The seeded crowd of :func:`marginlab.course.scenarios.cascade_after_shock` (40 traders, a
+quarter hold BTC only) hit by an ETH shock; forced orders then move prices round after round
+through a linear order book (``depth``: USD of forced selling per 1 % move). Left: ETH and BTC
+price by round, cross (red) vs isolated (blue). Right: who was liquidated.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import ipywidgets as widgets
 import numpy as np
 
-from ...simulation.market import cascade_twins
+from ..scenarios.crashes import cascade_after_shock
+from ..scenarios.twins import MODES
+from ..style import COLORS
 from .base import App
-from .style import COLORS
 
-MODES = ("cross", "isolated")
 SYMBOLS = {"ETH-PERP": "-", "BTC-PERP": "--"}
 MIN_ROUNDS = 6
-
-
-@lru_cache(maxsize=64)
-def twins(shock_pct: float, depth_k: int):
-    """The cascade twins for an ETH shock of ``shock_pct`` % and a depth of ``depth_k`` thousand
-    USD per 1 % move on both coins."""
-    depth = 1_000 * depth_k
-    return cascade_twins(shock={"ETH-PERP": shock_pct / 100},
-                         depth={"ETH-PERP": depth, "BTC-PERP": depth})
 
 
 class CascadeApp(App):
@@ -78,7 +67,7 @@ class CascadeApp(App):
         return [*self.lines.values(), *bars, *self.labels]
 
     def compute(self, shock, depth) -> dict:
-        result = twins(float(shock), int(depth))
+        result = cascade_after_shock(float(shock), int(depth))
         st = {"shock %": float(shock), "depth": 1_000 * int(depth)}
         for mode in MODES:
             table = result[mode]

@@ -1,89 +1,21 @@
 """Lesson 6 app: when the insurance fund runs dry, who pays?
 
-One over-leveraged long (the whale) and four shorts on one ETH market. ETH gaps down past the
-whale's bankruptcy price. The insurance fund pays the deficit while it can; when it cannot, the
-loss goes to the shorts, by auto-deleveraging (ADL, ranked) or as a socialized loss (pro rata to
-profit). The bars show each short's profit at the new mark and what it actually keeps.
+The whale and the four shorts of :mod:`marginlab.course.scenarios.deleverage`; ETH gaps down past
+the whale's bankruptcy price (:func:`marginlab.course.scenarios.crash`). The bars show each
+short's profit at the new mark and what it actually keeps; the small panel, the insurance fund
+before and after.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ipywidgets as widgets
 import numpy as np
-import pandas as pd
 
-from ...engine.adl import RANKINGS, AdlCandidate
-from ...engine.exchange import Exchange
-from ...engine.risk import bucket_risk
-from ...engine.rules import BINANCE
+from ...engine.adl import RANKINGS
+from ..plots import usd_axis
+from ..scenarios.deleverage import SHORTS, crash
+from ..style import COLORS
 from .base import App
-from .style import COLORS, usd_axis
-
-# name: (ETH short, leverage, deposit): different sizes and different cushions
-SHORTS = {"alice": ("1", 5, 2_000), "bob": ("2", 20, 400), "carol": ("3", 2, 3_500),
-          "dave": ("4", 10, 1_200)}
-WHALE = ("5", 20)  # 5 ETH long at 20x: bankruptcy price 1,900; the shorts hold 10 ETH
-
-
-def market(fund: float, rule: str = "adl", ranking: str = "pnl_x_margin_ratio") -> Exchange:
-    """The whale and the four shorts (cross accounts), all opened at 2,000."""
-    rules = BINANCE.but(loss_sharing=rule, adl_ranking=ranking)
-    ex = Exchange(rules=rules, marks={"ETH-PERP": 2000}, insurance_fund=fund)
-    whale = ex.open_account("whale", deposit=600, mode="isolated")
-    whale.buy("ETH-PERP", WHALE[0], leverage=WHALE[1])
-    for name, (qty, lev, deposit) in SHORTS.items():
-        ex.open_account(name, deposit=deposit).sell("ETH-PERP", qty, leverage=lev)
-    return ex
-
-
-def adl_table(ex: Exchange, mark, ranking: str = "pnl_x_margin_ratio") -> pd.DataFrame:
-    """The ADL queue the shorts would form at ``mark`` (highest score first)."""
-    mark = Decimal(str(mark))
-    marks = {"ETH-PERP": mark}
-    rows = []
-    for name in SHORTS:
-        acct = ex.account(name)
-        pos = acct.position("ETH-PERP")
-        risk = bucket_risk(acct.wallet_balance, [pos], marks, ex.contracts, ex.rules)
-        cand = AdlCandidate(name, pos, mark, acct.wallet_balance, risk)
-        rows.append({"trader": name, "short ETH": float(pos.quantity),
-                     "leverage": float(pos.leverage), "uPnL": float(cand.unrealized_pnl),
-                     "score": float(RANKINGS[ranking](cand))})
-    table = pd.DataFrame(rows).sort_values("score", ascending=False).reset_index(drop=True)
-    table.index = table.index + 1
-    table.index.name = "rank"
-    return table
-
-
-def crash(fund: float, gap_pct: float, rule: str = "adl",
-          ranking: str = "pnl_x_margin_ratio") -> dict:
-    """Gap ETH down ``gap_pct`` % and report who gave up what."""
-    ex = market(fund, rule, ranking)
-    mark = (Decimal(2000) * (1 - Decimal(str(gap_pct)) / 100)).quantize(Decimal("0.01"))
-    profit = {n: ex.account(n).position("ETH-PERP").unrealized_pnl(mark) for n in SHORTS}
-    fund_before = ex.insurance_fund
-    start = len(ex.events)
-    ex.set_mark("ETH-PERP", mark)
-    given = dict.fromkeys(SHORTS, Decimal(0))
-    for e in ex.events.since(start):
-        if e.kind == "adl":  # closed at the bankruptcy price instead of the mark
-            given[e.trader] += abs(e.quantity) * abs(e.price - mark)
-        elif e.kind == "socialized loss":
-            given[e.trader] += -e.amount
-    unrecovered = sum((e.amount for e in ex.events.since(start) if e.kind == "unrecovered loss"),
-                      Decimal(0))
-    whale = ex.account("whale")
-    q, lev = Decimal(WHALE[0]), Decimal(WHALE[1])
-    deficit = max(Decimal(0), -(q * 2000 / lev + q * (mark - 2000)))  # beyond the margin
-    return {"exchange": ex, "mark": mark, "profit": profit, "given": given,
-            "fund before": fund_before, "fund after": ex.insurance_fund,
-            "deficit": deficit, "unrecovered": unrecovered,
-            "whale balance": whale.total_balance,
-            "messages": [e.message for e in ex.events.since(start)
-                         if e.kind in ("adl", "socialized loss", "insurance fund",
-                                       "unrecovered loss")]}
 
 
 class AdlApp(App):
@@ -132,7 +64,7 @@ class AdlApp(App):
                 *self.fund_text]
 
     def compute(self, fund, gap, rule, ranking) -> dict:
-        r = crash(fund, gap, rule, ranking)
+        r = crash(fund=fund, gap_pct=gap, rule=rule, ranking=ranking)
         self.messages = r["messages"]
         st = {"mark": float(r["mark"]), "fund before": float(r["fund before"]),
               "fund after": float(r["fund after"]), "deficit": float(r["deficit"]),

@@ -1,55 +1,20 @@
 """Lesson 3 app: a hedge (long BTC, short ETH) in one cross pool vs two isolated rings.
 
-Both twins deposit 1,000 USDT and open the same legs of equal notional. The market then moves
-by ``market`` % (both coins) and ETH by ``spread`` % more, and optionally both return to the
-start. In cross, the BTC loss is paid by the ETH gain; in isolated, each leg only has its own
-margin, so a big move liquidates one leg and breaks the hedge.
+Left: each twin's equity after the move (:func:`marginlab.course.scenarios.hedge_twins`).
+Right: per leg, how far the market may still move against it before it is liquidated
+(:func:`marginlab.course.scenarios.room_to_liquidation_pct`).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ipywidgets as widgets
 import numpy as np
 
-from ...engine.exchange import Exchange
+from ..plots import usd_axis
+from ..scenarios.hedge import LEGS, hedge_twins, room_to_liquidation_pct
+from ..scenarios.twins import MODES
+from ..style import COLORS
 from .base import App
-from .style import COLORS, usd_axis
-
-LEGS = {"BTC-PERP": ("long", "0.04", 50_000), "ETH-PERP": ("short", "1", 2_000)}
-MODES = ("cross", "isolated")
-
-
-def hedge_twins(market_pct: float, spread_pct: float = 0.0, leverage: int = 10,
-                deposit: float = 1_000, back: bool = False) -> Exchange:
-    """Open the hedge in a cross and an isolated account, move both marks at once and, with
-    ``back``, return them to where they started (a round trip)."""
-    ex = Exchange(marks={s: p for s, (_, _, p) in LEGS.items()}, insurance_fund=100_000)
-    for mode in MODES:
-        acct = ex.open_account(mode, deposit=deposit, mode=mode, leverage=leverage)
-        for symbol, (side, qty, _) in LEGS.items():
-            (acct.buy if side == "long" else acct.sell)(symbol, qty)
-    m, s = Decimal(str(market_pct)) / 100, Decimal(str(spread_pct)) / 100
-    ex.set_marks({
-        "BTC-PERP": (Decimal(50_000) * (1 + m)).quantize(Decimal("0.1")),
-        "ETH-PERP": (Decimal(2_000) * (1 + m) * (1 + s)).quantize(Decimal("0.01")),
-    })
-    if back:
-        ex.set_marks({symbol: p for symbol, (_, _, p) in LEGS.items()})
-    return ex
-
-
-def distance_pct(acct, symbol):
-    """How far (in % of the mark) the mark may still move against this leg; None if no
-    liquidation price, 0 if the leg is gone."""
-    if symbol not in acct.positions:
-        return 0.0
-    lp = acct.liquidation_price(symbol)
-    if lp is None:
-        return None
-    mark = acct.exchange.marks[symbol]
-    return float(abs(lp / mark - 1) * 100)
 
 
 class HedgeApp(App):
@@ -100,7 +65,7 @@ class HedgeApp(App):
         return out
 
     def compute(self, market, spread, leverage, back) -> dict:
-        ex = hedge_twins(market, spread, leverage, back=back)
+        ex = hedge_twins(market_pct=market, spread_pct=spread, leverage=leverage, back=back)
         self.exchange = ex
         st = {}
         for mode in MODES:
@@ -109,7 +74,7 @@ class HedgeApp(App):
             for symbol in LEGS:
                 coin = symbol.split("-")[0].lower()
                 st[f"{mode} {coin} open"] = symbol in acct.positions
-                st[f"{mode} {coin} room %"] = distance_pct(acct, symbol)
+                st[f"{mode} {coin} room %"] = room_to_liquidation_pct(acct, symbol)
         return st
 
     def redraw(self, st: dict) -> None:

@@ -2,6 +2,7 @@
 
 Left: the price scale with the entry, liquidation and bankruptcy prices and the current mark;
 the zone past the liquidation price is shaded. Right: the margin-ratio gauge (100 % liquidates).
+The numbers come from :func:`marginlab.course.scenarios.one_position`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import ipywidgets as widgets
 from matplotlib.patches import Rectangle
 
 from ...engine.contracts import ETH_PERP
-from ...engine.formulas import bankruptcy_price, isolated_liquidation_price
-from ...engine.position import ISOLATED, Position
-from ...engine.risk import bucket_risk
 from ...engine.rules import BINANCE
+from ..plots import usd_axis
+from ..scenarios.leverage import one_position
+from ..style import COLORS
 from .base import App
-from .style import COLORS, usd_axis
 
 
 class LeverageApp(App):
@@ -76,29 +76,8 @@ class LeverageApp(App):
                 self.gauge_text]
 
     def compute(self, side, leverage, move) -> dict:
-        s = 1 if side == "long" else -1
-        q = Decimal(str(self.quantity))
-        entry = Decimal(str(self.entry))
-        lev = self.spec.check_leverage(leverage, q * entry)
-        mark = entry * (1 + Decimal(str(move)) / 100)
-        margin = q * entry / lev
-        pos = Position(self.spec.symbol, s * q, entry, lev, ISOLATED)
-        risk = bucket_risk(margin, [pos], {self.spec.symbol: mark},
-                           {self.spec.symbol: self.spec}, self.rules)
-        liq = isolated_liquidation_price(side, q, entry, margin, self.spec, self.rules)
-        bkr = bankruptcy_price(side, q, entry, margin)
-        return {
-            "side": side, "leverage": float(lev), "mark": float(mark),
-            "notional": float(pos.notional(mark)), "initial margin": float(margin),
-            "maintenance margin": float(risk.maintenance),
-            "unrealized PnL": float(pos.unrealized_pnl(mark)),
-            "ROI %": float(pos.roi(mark) * 100),
-            "equity": float(risk.equity),
-            "margin ratio %": min(float(risk.margin_ratio * 100), 1e6),
-            "liquidation price": float(liq) if liq is not None else None,
-            "bankruptcy price": float(bkr) if bkr is not None else None,
-            "liquidated": risk.is_liquidatable,
-        }
+        return one_position(side=side, leverage=leverage, move_pct=move, entry=self.entry,
+                            quantity=self.quantity, spec=self.spec, rules=self.rules)
 
     def redraw(self, st: dict) -> None:
         lo, hi = self.ax.get_ylim()

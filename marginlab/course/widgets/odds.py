@@ -1,36 +1,22 @@
 """Lesson 9 app: how likely is liquidation, cross vs isolated, and how much is lost?
 
-Monte Carlo over seeded ETH/BTC paths (:func:`marginlab.montecarlo.liquidation_odds`). Left: the
-probability of a liquidation within the horizon against leverage, with its 95 % interval, for a
-cross account and its isolated twin. Right: how the loss (% of the deposit) is spread at the
-chosen leverage. The curves are computed once per volatility, horizon and committed share, so
-moving along the leverages is instant.
+Left: the probability of a liquidation within the horizon against leverage, with its 95 %
+interval, for a cross account and its isolated twin. Right: how the loss (% of the deposit) is
+spread at the chosen leverage. The numbers come from
+:func:`marginlab.course.scenarios.odds_at` (a cached Monte Carlo run per volatility, horizon and
+committed share, so moving along the leverages is instant).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import ipywidgets as widgets
 import numpy as np
 
-from ...simulation.montecarlo import liquidation_odds
+from ..plots import set_band
+from ..scenarios.likelihood import BINS, LEVERAGES, odds_at
+from ..scenarios.twins import MODES
+from ..style import COLORS
 from .base import App
-from .pool import _set_band
-from .style import COLORS
-
-LEVERAGES = (2, 3, 5, 7, 10, 15, 20, 30, 50)
-MODES = ("cross", "isolated")
-BINS = np.arange(0, 105, 5.0)  # loss in % of the deposit
-PATHS = 600
-
-
-@lru_cache(maxsize=32)
-def odds(vol: int, days: int, committed: int, paths: int = PATHS):
-    """The Monte Carlo run for these settings (BTC's volatility is three quarters of ETH's)."""
-    sigma = {"ETH-PERP": vol / 100, "BTC-PERP": 0.75 * vol / 100}
-    return liquidation_odds(LEVERAGES, paths=paths, days=days, sigma=sigma,
-                            committed=committed / 100, seed=2024, progress=False)
 
 
 class OddsApp(App):
@@ -83,30 +69,13 @@ class OddsApp(App):
         return [*self.bands.values(), *self.lines.values(), self.marker, *bars, self.title]
 
     def compute(self, leverage, vol, days, committed) -> dict:
-        run = odds(vol, days, committed)
-        s = run.summary.set_index(["mode", "leverage"])
-        st = {"leverage": leverage, "paths": PATHS}
-        for mode in MODES:
-            curve = s.loc[mode]
-            st[f"{mode} p %"] = [100 * float(p) for p in curve["p liquidation"]]
-            st[f"{mode} low %"] = [100 * float(p) for p in curve["ci low"]]
-            st[f"{mode} high %"] = [100 * float(p) for p in curve["ci high"]]
-            row = s.loc[(mode, leverage)]
-            st[f"{mode} liquidated %"] = 100 * float(row["p liquidation"])
-            st[f"{mode} ci"] = (100 * float(row["ci low"]), 100 * float(row["ci high"]))
-            st[f"{mode} median loss %"] = float(row["median loss %"])
-            st[f"{mode} loss p95 %"] = float(row["loss p95 %"])
-            st[f"{mode} worst loss %"] = float(row["worst loss %"])
-            loss = run.losses.query("mode == @mode and leverage == @leverage")["loss %"]
-            counts, _ = np.histogram(np.clip(loss, 0, 99.999), bins=BINS)
-            st[f"{mode} histogram %"] = list(100 * counts / len(loss))
-        return st
+        return odds_at(leverage=leverage, vol=vol, days=days, committed=committed)
 
     def redraw(self, st: dict) -> None:
         x = np.array(LEVERAGES, dtype=float)
         for mode in MODES:
             self.lines[mode].set_ydata(st[f"{mode} p %"])
-            _set_band(self.bands[mode], x, np.array(st[f"{mode} low %"]),
+            set_band(self.bands[mode], x, np.array(st[f"{mode} low %"]),
                       np.array(st[f"{mode} high %"]))
             for bar, h in zip(self.bars[mode], st[f"{mode} histogram %"], strict=True):
                 bar.set_height(h)

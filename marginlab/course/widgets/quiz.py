@@ -15,11 +15,12 @@ the tests check that right answers pass and wrong ones get the hint.
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 from IPython.display import display
+
+from ..answers import NotANumber, read_number
 
 RIGHT = "#1e8449"
 WRONG = "#b03a2e"
@@ -54,12 +55,10 @@ class Number:
     def verdict(self, value) -> tuple[bool | None, str]:
         if value is None:
             return None, ""
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return False, "Please enter a number."
-        if not math.isfinite(value):
-            return False, "Please enter a finite number."
+        value = read_number(value)
+        if isinstance(value, NotANumber):
+            return False, ("Please enter a finite number." if value.why else
+                           "Please enter a number.")
         if abs(value - self.answer) <= self.tolerance:
             return True, (f"Right: {self.answer:,.2f} {self.unit}. {self.why}").strip()
         if self.answer and value and (value > 0) != (self.answer > 0):

@@ -1,50 +1,18 @@
 """Lesson 2 app: two isolated positions and a free balance; the loser dies alone.
 
-An account deposits 1,000 USDT and opens two isolated longs: ETH (leverage and extra margin
-chosen by the learner) and BTC (10x). ETH's mark jumps by the chosen move; the engine liquidates
-the ETH position if the move passes its liquidation price. The bars show where the money is:
-free balance (wallet), what the ETH position holds (isolated margin + uPnL) and what the BTC
-position holds.
+Bars: where the money is before and after ETH's move (free balance, what the ETH ring holds,
+what the BTC ring holds), from :func:`marginlab.course.scenarios.isolated_pair`. Right: ETH's
+mark against its liquidation price.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ipywidgets as widgets
 
-from ...engine.exchange import Exchange
-from ...engine.numbers import ZERO
+from ..plots import usd_axis
+from ..scenarios.ringfence import PLACES, isolated_pair
+from ..style import COLORS
 from .base import App
-from .style import COLORS, usd_axis
-
-PLACES = ("free balance", "ETH position", "BTC position")
-
-
-def isolated_pair(eth_move_pct: float, leverage: int, extra_margin: float,
-                  deposit: float = 1_000, eth_qty: str = "2", btc_qty: str = "0.01") -> dict:
-    """Open the two isolated longs, add ``extra_margin`` to ETH, move ETH's mark; report."""
-    ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=100_000)
-    acct = ex.open_account("trader", deposit=deposit, mode="isolated")
-    acct.buy("ETH-PERP", eth_qty, leverage=leverage)
-    acct.buy("BTC-PERP", btc_qty, leverage=10)
-    if extra_margin > 0:
-        acct.add_margin("ETH-PERP", min(Decimal(str(extra_margin)), acct.available_balance))
-    before = {"free balance": acct.wallet_balance,
-              "ETH position": acct.isolated_margin("ETH-PERP"),
-              "BTC position": acct.isolated_margin("BTC-PERP")}
-    liq = acct.liquidation_price("ETH-PERP")
-    bkr = acct.bankruptcy_price("ETH-PERP")
-    mark = (Decimal(2000) * (1 + Decimal(str(eth_move_pct)) / 100)).quantize(Decimal("0.01"))
-    ex.set_mark("ETH-PERP", mark)
-    eth = acct.positions.get("ETH-PERP")
-    after = {"free balance": acct.wallet_balance,
-             "ETH position": (max(ZERO, acct.isolated_margin("ETH-PERP")
-                                  + eth.unrealized_pnl(mark)) if eth else ZERO),
-             "BTC position": acct.isolated_margin("BTC-PERP")}
-    return {"exchange": ex, "account": acct, "before": before, "after": after,
-            "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
-            "eth liquidated": eth is None}
 
 
 class RingFenceApp(App):
@@ -95,7 +63,7 @@ class RingFenceApp(App):
                 self.liq_text, self.mark_dot]
 
     def compute(self, move, leverage, extra) -> dict:
-        r = isolated_pair(move, leverage, extra)
+        r = isolated_pair(eth_move_pct=move, leverage=leverage, extra_margin=extra)
         st = {"move": move, "mark": float(r["mark"]), "eth liquidated": r["eth liquidated"],
               "eth liquidation price": float(r["liquidation price"]),
               "eth bankruptcy price": float(r["bankruptcy price"]),

@@ -1,56 +1,17 @@
 """Lesson 7 app: how far does each margin mode survive, and what does it lose there?
 
-An account deposits ``deposit`` USDT, commits ``committed`` % of it as margin at ``leverage``:
-two thirds behind a long ETH position, one third behind a long BTC position. For ETH falling
-(BTC still), the app finds with the engine where the first liquidation happens in a cross
-account and in its isolated twin, and what each has lost once it has happened.
+Bars from :func:`marginlab.course.scenarios.survival` for a cross account and its isolated
+twin: the ETH fall survived before the first liquidation, and the equity lost at that point.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 import ipywidgets as widgets
 
-from ...engine.exchange import Exchange
-from ...engine.money import floor_to
+from ..scenarios.choosing import survival
+from ..scenarios.twins import MODES
+from ..style import COLORS
 from .base import App
-from .style import COLORS
-
-MODES = ("cross", "isolated")
-
-
-def open_twin(mode: str, deposit: float, leverage: int, committed_pct: float) -> Exchange:
-    """One account in ``mode`` with the ETH and BTC longs of the lesson."""
-    ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=1_000_000)
-    acct = ex.open_account(mode, deposit=deposit, mode=mode, leverage=leverage)
-    budget = Decimal(str(deposit)) * Decimal(str(committed_pct)) / 100
-    for symbol, share in (("ETH-PERP", Decimal(2) / 3), ("BTC-PERP", Decimal(1) / 3)):
-        lot = ex.contract(symbol).lot_size
-        q = floor_to(budget * share * leverage / ex.marks[symbol], lot)
-        if q > 0:
-            acct.buy(symbol, q)
-    return ex
-
-
-def survival(mode: str, deposit: float = 1_000, leverage: int = 10,
-             committed_pct: float = 60) -> dict:
-    """ETH fall (%) at the first liquidation, and the equity lost once it has happened."""
-    ex = open_twin(mode, deposit, leverage, committed_pct)
-    acct = ex.account(mode)
-    start = acct.equity
-    if "ETH-PERP" not in acct.positions:
-        return {"fall %": None, "lost": 0.0, "lost %": 0.0, "closed": ""}
-    lp = acct.liquidation_price("ETH-PERP")
-    if lp is None:
-        return {"fall %": None, "lost": 0.0, "lost %": 0.0, "closed": ""}
-    tick = ex.contract("ETH-PERP").tick_size
-    ex.set_mark("ETH-PERP", floor_to(lp, tick))
-    closed = ", ".join(e.symbol.split("-")[0] for e in ex.events.of_kind("liquidation"))
-    lost = start - acct.equity
-    fall = ((1 - lp / 2000) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return {"fall %": float(fall), "lost": float(lost), "lost %": float(lost / start * 100),
-            "closed": closed}
 
 
 class SurvivalApp(App):
@@ -91,7 +52,8 @@ class SurvivalApp(App):
     def compute(self, leverage, committed, deposit) -> dict:
         st = {}
         for mode in MODES:
-            s = survival(mode, deposit, leverage, committed)
+            s = survival(mode, deposit=deposit, leverage=leverage,
+                         committed_pct=committed)
             st[f"{mode} first liquidation fall %"] = s["fall %"]
             st[f"{mode} lost at first liquidation"] = s["lost"]
             st[f"{mode} lost %"] = s["lost %"]

@@ -1,34 +1,22 @@
-"""Lesson 0 teaser: drag ETH down and watch the cross pool drain while the isolated twin lives.
+"""Lesson 0 teaser app: drag ETH down and watch the cross pool drain while the isolated twin
+lives.
 
-Twins deposit 1,000 USDT and open the same longs at 10x: 2 ETH at 2,000 and 0.01 BTC at 50,000.
-The slider sets where ETH ends up; the engine replays the fall from 2,000 in small steps, so
-liquidations happen in order. Each twin's bar is its pool: margin in use + free balance.
+The twins of :func:`marginlab.course.scenarios.twins_after_fall` (1,000 USDT each, 2 ETH and
+0.01 BTC long at 10x). The slider sets where ETH ends up; each twin's bar is its pool (margin in
+use + free balance, :func:`marginlab.course.scenarios.pool_split`).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ipywidgets as widgets
 import numpy as np
 
-from ...engine.exchange import Exchange
+from ..plots import usd_axis
+from ..scenarios.pool import pool_split
+from ..scenarios.teaser import twins_after_fall
+from ..scenarios.twins import MODES
+from ..style import COLORS
 from .base import App
-from .pool import MODES, pool
-from .style import COLORS, usd_axis
-
-
-def twins_after_fall(eth_price: float, step: float = 20.0) -> Exchange:
-    """The lesson-0 twins after ETH slid from 2,000 to ``eth_price`` (BTC unchanged)."""
-    ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=100_000)
-    for mode in MODES:
-        acct = ex.open_account(mode, deposit=1_000, mode=mode, leverage=10)
-        acct.buy("ETH-PERP", 2)
-        acct.buy("BTC-PERP", "0.01")
-    path = np.arange(2000 - step, eth_price, -step).tolist() + [eth_price]
-    for mark in path:
-        ex.set_mark("ETH-PERP", Decimal(str(round(mark, 2))))
-    return ex
 
 
 class TeaserApp(App):
@@ -67,7 +55,7 @@ class TeaserApp(App):
         st = {"eth": eth}
         for mode in MODES:
             acct = ex.account(mode)
-            p = pool(acct)
+            p = pool_split(acct)
             st[f"{mode} used"], st[f"{mode} free"] = p["used"], p["free"]
             st[f"{mode} equity"] = p["equity"]
             st[f"{mode} holds"] = " + ".join(s.split("-")[0] for s in sorted(acct.positions))

@@ -1,11 +1,9 @@
 """Lesson 5 app: where an isolated position's margin goes when it is liquidated.
 
-One isolated long of 1 ETH at 2,000. The mark lands ``gap`` % beyond the liquidation price (a
-gap, as in a fast market). The engine liquidates under the chosen venue's rules; the bars read
-the event log and split the position's margin into: lost to the market, to the insurance fund
-(liquidation fee or the surplus above the bankruptcy price) and back to the trader; and, when
-the fill is beyond the bankruptcy price, the deficit paid by the insurance fund or left
-unrecovered.
+Bars: the position's margin split by :func:`marginlab.course.scenarios.liquidate_with_gap`
+(lost to the market, to the insurance fund, back to the trader, and any deficit paid by the fund
+or left unrecovered), under the chosen venue's rules. Right: the entry, liquidation and
+bankruptcy prices and the fill.
 """
 
 from __future__ import annotations
@@ -14,62 +12,13 @@ from decimal import Decimal
 
 import ipywidgets as widgets
 
-from ...engine.contracts import ETH_PERP, hyperliquid_perp
-from ...engine.exchange import Exchange
-from ...engine.money import floor_to
-from ...engine.rules import PRESETS
+from ..plots import usd_axis
+from ..scenarios.waterfall import VENUES, liquidate_with_gap
+from ..style import COLORS
 from .base import App
-from .style import COLORS, usd_axis
 
-VENUES = ("Binance", "Bybit (classic)", "BitMEX", "Hyperliquid")
 BARS = ("margin posted", "lost to the market", "to the insurance fund", "back to the trader",
         "deficit paid by the fund", "deficit unrecovered")
-# Hyperliquid: "remaining collateral stays with the trader": no liquidation fee.
-HYPERLIQUID_ETH = hyperliquid_perp("ETH-PERP", 50, taker_fee=ETH_PERP.taker_fee,
-                                   maker_fee=ETH_PERP.maker_fee, liquidation_fee=0)
-
-
-def contract_for(venue: str):
-    """Hyperliquid's MMR is half the initial margin at max leverage; others use ETH_PERP."""
-    return HYPERLIQUID_ETH if venue == "Hyperliquid" else ETH_PERP
-
-
-def liquidate_with_gap(venue: str, leverage: int, gap_pct: float, fund: float = 1_000,
-                       deposit: float = 1_000) -> dict:
-    """Open 1 ETH long isolated at 2,000, put the mark ``gap_pct`` % below its liquidation
-    price, and account for every dollar of the liquidation from the engine's event log."""
-    spec = contract_for(venue)
-    ex = Exchange(contracts=[spec], rules=PRESETS[venue], marks={"ETH-PERP": 2000},
-                  insurance_fund=fund)
-    acct = ex.open_account("trader", deposit=deposit, mode="isolated")
-    acct.buy("ETH-PERP", 1, leverage=leverage)
-    margin = acct.isolated_margin("ETH-PERP")
-    wallet = acct.wallet_balance
-    liq = acct.liquidation_price("ETH-PERP")
-    bkr = acct.bankruptcy_price("ETH-PERP")
-    mark = liq * (1 - Decimal(str(gap_pct)) / 100)
-    mark = floor_to(mark, spec.tick_size)
-    start = len(ex.events)
-    ex.set_mark("ETH-PERP", mark)
-    events = ex.events.since(start)
-
-    def total(kind):
-        return sum((e.amount for e in events if e.kind == kind), Decimal(0))
-
-    fund_paid = -total("insurance fund")
-    unrecovered = total("unrecovered loss")
-    back = acct.wallet_balance - wallet
-    to_fund = -total("liquidation fee")
-    lost = margin - back - to_fund
-    liquidation = next(e for e in events if e.kind == "liquidation")
-    return {
-        "venue": venue, "margin posted": margin, "lost to the market": lost,
-        "to the insurance fund": to_fund, "back to the trader": back,
-        "deficit paid by the fund": fund_paid, "deficit unrecovered": unrecovered,
-        "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
-        "fill": liquidation.price, "message": liquidation.message,
-        "trader balance after": acct.total_balance, "exchange": ex,
-    }
 
 
 class WaterfallApp(App):
@@ -120,7 +69,7 @@ class WaterfallApp(App):
         return [*self.bars, *self.texts, self.title, *self.lines.values(), self.fill_dot]
 
     def compute(self, venue, leverage, gap, fund) -> dict:
-        r = liquidate_with_gap(venue, leverage, gap, fund)
+        r = liquidate_with_gap(venue, leverage=leverage, gap_pct=gap, fund=fund)
         self.message_text = r["message"]
         return {k: (float(v) if isinstance(v, Decimal) else v) for k, v in r.items()
                 if k not in ("exchange", "message")}

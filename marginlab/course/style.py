@@ -1,5 +1,6 @@
 """One look for the whole course: the same colours for cross and isolated everywhere, sizes
-readable on a workshop projector."""
+readable on a workshop projector. Plain data (no matplotlib import): the drawing helpers that
+use it are in :mod:`marginlab.course.plots`."""
 
 from __future__ import annotations
 
@@ -29,11 +30,3 @@ RC = {
     "legend.frameon": False,
     "lines.linewidth": 2.5,
 }
-
-
-def usd_axis(ax, axis: str = "y") -> None:
-    """Thousands separators on a USDT axis."""
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)

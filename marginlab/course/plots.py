@@ -1,0 +1,100 @@
+"""The lessons' figures, one function per figure, each returning the matplotlib figure (made
+with pyplot, so a notebook shows it under the cell), and the drawing helpers the apps share.
+
+Colours come from :mod:`marginlab.course.style`. The numbers come from the scenarios
+(:mod:`marginlab.course.scenarios`) or the simulation layer; nothing here computes a margin.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+
+from .scenarios.crashes import historical_twins
+from .style import COLORS
+
+
+# --- helpers for the apps ----------------------------------------------------------------------
+def usd_axis(ax, axis: str = "y") -> None:
+    """Thousands separators on a USDT axis."""
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def set_band(collection, x, lower, upper) -> None:
+    """Move a ``fill_between`` polygon to the band between ``lower`` and ``upper`` over ``x``
+    (an app updates its bands in place instead of drawing new ones)."""
+    verts = np.column_stack([np.concatenate([x, x[::-1]]),
+                             np.concatenate([upper, lower[::-1]])])
+    collection.set_verts([verts])
+
+
+# --- lesson 0 ----------------------------------------------------------------------------------
+def equity_against_eth_price(eth_path, equity: dict, liquidations):
+    """Each twin's equity (``{"cross": [...], "isolated": [...]}``) along the falling ETH marks
+    ``eth_path``, with a cross at every ETH liquidation (``liquidations``: the exchange's
+    liquidation events as a frame)."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for name, values in equity.items():
+        style = {"lw": 4, "alpha": 0.85} if name == "cross" else {"lw": 2, "ls": "--"}
+        ax.plot(eth_path, values, color=COLORS[name], label=f"{name} account", **style)
+    for _, row in liquidations[liquidations.symbol == "ETH-PERP"].iterrows():
+        y = np.interp(-row.price, -eth_path, equity[row.trader])
+        ax.scatter([row.price], [y], marker="X", s=140, color=COLORS[row.trader], zorder=3)
+        ax.annotate(f"{row.trader} liquidated at {row.price:,.0f}", (row.price, y),
+                    xytext=(8, 10), textcoords="offset points", color=COLORS[row.trader])
+    ax.invert_xaxis()
+    ax.set_xlabel("ETH mark price (USDT) - falling to the right")
+    ax.set_ylabel("account equity (USDT)")
+    ax.set_ylim(-30, 1080)
+    ax.set_title("Same trades, same crash: cross drains the pool, isolated loses one ring")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    return fig
+
+
+# --- lesson 8 ----------------------------------------------------------------------------------
+def historical_twins_equity(name: str, *, leverages=(3, 5)):
+    """One panel per leverage: each twin's equity through the stored crash ``name``
+    (:func:`~marginlab.course.scenarios.historical_twins`), with ETH's price dotted."""
+    fig, axes = plt.subplots(1, len(leverages), figsize=(11, 3.8), sharey=True)
+    for ax, lev in zip(np.atleast_1d(axes), leverages, strict=True):
+        twins = historical_twins(name, leverage=lev, keep_equity=True)
+        sc, run = twins.prices, twins.run
+        for mode in ("cross", "isolated"):
+            ax.plot(sc["time"], run.equity[mode][0], color=COLORS[mode], lw=2, label=mode)
+        ax.set_title(f"{lev}x: equity of each twin (USDT)")
+        ax.tick_params(axis="x", labelrotation=30)
+        twin = ax.twinx()
+        twin.plot(sc["time"], sc["ETH-PERP"], color=COLORS["price"], lw=1, ls=":", label="ETH")
+        twin.set_ylabel("ETH (USDT)")
+    np.atleast_1d(axes)[0].legend(loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def insurance_fund_over_time(runs: dict, *, xlabel: str = "step",
+                             title: str = "The insurance fund"):
+    """The insurance fund step by step in market runs (``{label: run}``, each a
+    :func:`~marginlab.simulation.market.simulate_market` result), solid then dashed."""
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    for (label, run), style in zip(runs.items(), ("-", "--", ":", "-."), strict=False):
+        t = run.timeline
+        ax.plot(t["step"], t["insurance fund"], style, color=COLORS["cross"], label=label)
+    ax.set(xlabel=xlabel, ylabel="insurance fund (USDT)", title=title)
+    ax.legend()
+    return fig
+
+
+# --- lesson 9 ----------------------------------------------------------------------------------
+def paths_against_price(paths, level: float, *, title: str = ""):
+    """Price paths (one per row), those that reach ``level`` or below in red, the others in
+    blue, and ``level`` as a dashed line (a long's liquidation price)."""
+    hit = (paths <= level).any(axis=1)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.plot(paths[~hit].T, color=COLORS["isolated"], alpha=0.35, lw=1)
+    ax.plot(paths[hit].T, color=COLORS["cross"], alpha=0.8, lw=1)
+    ax.axhline(level, color=COLORS["liquidation"], ls="--", lw=1.5)
+    ax.set(xlabel="hour", ylabel="ETH (USDT)", title=title)
+    return fig

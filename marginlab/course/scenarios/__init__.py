@@ -1,0 +1,46 @@
+"""The scenarios the lessons, the apps and the exercises are built on: each opens accounts on
+an :class:`~marginlab.engine.exchange.Exchange` (or runs the simulation layer) and returns
+numbers. No widgets and no plotting here: ``import marginlab.course.scenarios`` needs neither
+ipywidgets nor matplotlib (import-linter checks it).
+
+=================  =====================================================================  ======
+module             what it models                                                         lesson
+=================  =====================================================================  ======
+``teaser``         the cross/isolated twins while ETH slides (:func:`twins_after_fall`)    0
+``leverage``       one isolated position and its prices (:func:`one_position`,            1
+                   :func:`leverage_ladder`)
+``ringfence``      two isolated rings and a free balance (:func:`isolated_pair`)          2
+``hedge``          a BTC/ETH hedge in cross vs isolated (:func:`hedge_twins`)             3
+``pool``           the same crash over time, cross pool vs isolated twin                  4
+                   (:func:`replay_twins`, :func:`pool_split`)
+``waterfall``      where a liquidated margin goes, by venue (:func:`liquidate_with_gap`)  5
+``deleverage``     insurance fund, ADL and socialized loss (:func:`market`, :func:`crash`) 6
+``choosing``       how far each mode survives (:func:`survival`)                          7
+``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
+                   :func:`cascade_after_shock`)
+``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+=================  =====================================================================  ======
+
+Every name below is importable from ``marginlab.course.scenarios`` itself.
+"""
+
+from .choosing import open_twin, survival
+from .crashes import HistoricalTwins, cascade_after_shock, historical_twins
+from .deleverage import SHORTS, WHALE, adl_table, crash, market
+from .hedge import LEGS, hedge_twins, room_to_liquidation_pct
+from .leverage import initial_margin, leverage_ladder, one_position
+from .likelihood import BINS, LEVERAGES, PATHS, odds, odds_at
+from .pool import TwinReplay, pool_split, price_path, replay_twins
+from .ringfence import PLACES, isolated_pair
+from .teaser import twins_after_fall
+from .twins import MODES, lots_for
+from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
+
+__all__ = [
+    "open_twin", "survival", "HistoricalTwins", "cascade_after_shock", "historical_twins",
+    "SHORTS", "WHALE", "adl_table", "crash", "market", "LEGS", "hedge_twins",
+    "room_to_liquidation_pct", "initial_margin", "leverage_ladder", "one_position", "BINS",
+    "LEVERAGES", "PATHS", "odds", "odds_at", "TwinReplay", "pool_split", "price_path",
+    "replay_twins", "PLACES", "isolated_pair", "twins_after_fall", "MODES", "lots_for",
+    "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
+]

@@ -1,0 +1,46 @@
+"""Lesson 2: two isolated positions and a free balance; the loser dies alone.
+
+Modelled: an account deposits ``deposit`` USDT and opens two isolated longs on Binance's rules:
+``eth_qty`` ETH at 2,000 (leverage and extra margin chosen) and ``btc_qty`` BTC at 50,000
+(10x). ETH's mark then jumps by ``eth_move_pct`` % in one step; the engine liquidates the ETH
+ring if the jump passes its liquidation price. The money sits in three places: the free
+balance (the wallet), what the ETH ring holds (isolated margin + uPnL, not below zero) and what
+the BTC ring holds. Simplified: one jump (no path), BTC does not move, no funding.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...engine.exchange import Exchange
+from ...engine.numbers import ZERO
+
+PLACES = ("free balance", "ETH position", "BTC position")
+
+
+def isolated_pair(*, eth_move_pct: float, leverage, extra_margin: float = 0,
+                  deposit: float = 1_000, eth_qty: str = "2", btc_qty: str = "0.01") -> dict:
+    """Open the two isolated longs, add ``extra_margin`` to ETH (at most what is available),
+    move ETH's mark; report the money in each place ``before`` and ``after`` the move, ETH's
+    liquidation and bankruptcy prices before it, the mark, and whether ETH was liquidated."""
+    ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=100_000)
+    acct = ex.open_account("trader", deposit=deposit, mode="isolated")
+    acct.buy("ETH-PERP", eth_qty, leverage=leverage)
+    acct.buy("BTC-PERP", btc_qty, leverage=10)
+    if extra_margin > 0:
+        acct.add_margin("ETH-PERP", min(Decimal(str(extra_margin)), acct.available_balance))
+    before = {"free balance": acct.wallet_balance,
+              "ETH position": acct.isolated_margin("ETH-PERP"),
+              "BTC position": acct.isolated_margin("BTC-PERP")}
+    liq = acct.liquidation_price("ETH-PERP")
+    bkr = acct.bankruptcy_price("ETH-PERP")
+    mark = (Decimal(2000) * (1 + Decimal(str(eth_move_pct)) / 100)).quantize(Decimal("0.01"))
+    ex.set_mark("ETH-PERP", mark)
+    eth = acct.positions.get("ETH-PERP")
+    after = {"free balance": acct.wallet_balance,
+             "ETH position": (max(ZERO, acct.isolated_margin("ETH-PERP")
+                                  + eth.unrealized_pnl(mark)) if eth else ZERO),
+             "BTC position": acct.isolated_margin("BTC-PERP")}
+    return {"exchange": ex, "account": acct, "before": before, "after": after,
+            "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
+            "eth liquidated": eth is None}

@@ -1,0 +1,19 @@
+"""What every "twin" scenario shares: the two margin modes, and sizing a position by margin.
+
+A *twin* is the same trades opened twice, once in a cross account and once in an isolated one,
+so that any difference between them comes from the margin mode alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...engine.money import floor_to
+
+MODES = ("cross", "isolated")
+
+
+def lots_for(margin: Decimal, leverage, price: Decimal, lot: Decimal) -> Decimal:
+    """The quantity that ``margin`` buys at ``leverage``: ``margin * leverage / price``, rounded
+    down to a whole ``lot`` (the opening fee is paid from the rest of the balance)."""
+    return floor_to(margin * leverage / price, lot)
