@@ -130,10 +130,12 @@ def _from_numpy(value, what: str, error):
 
 
 @exact
-def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
-    """Read ``value`` as a finite Decimal of at most :data:`MAX_MAGNITUDE`, or raise ``error``.
+def to_decimal(value, what: str, error=InvalidAmountError, limit: Decimal = MAX_MAGNITUDE,
+               unit: str = "") -> Decimal:
+    """Read ``value`` as a finite Decimal of at most ``limit`` in size, or raise ``error``.
 
-    ``what`` names the value in the message ("deposit", "ETH-PERP mark price"...).
+    ``what`` names the value in the message ("deposit", "ETH-PERP mark price"...), ``unit``
+    follows the limit there (" USDT").
     """
     if isinstance(value, bool):
         raise error(f"{what} must be a number, not {value} (a yes/no value)")
@@ -162,9 +164,9 @@ def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
     if not d.is_finite():
         raise error(f"{what} must be a finite number, got {_shown(given)}")
     d = +d  # at most 28 significant digits, and no minus sign on zero
-    if abs(d) > MAX_MAGNITUDE:
-        raise error(f"{what} is too large: {_shown(given)} is above {MAX_MAGNITUDE:,f}, the "
-                    f"largest number the engine computes with")
+    if abs(d) > limit:
+        size = "at most " if d > 0 else "at least -"
+        raise error(f"{what} must be {size}{limit:,f}{unit}, got {_shown(given)}")
     if d and abs(d) < TINY:
         raise error(f"{what} is too small to compute with: {_shown(given)} (below 1e-30)")
     return d
@@ -173,13 +175,11 @@ def to_decimal(value, what: str, error=InvalidAmountError) -> Decimal:
 @exact
 def price(value, what: str = "price") -> Decimal:
     """A price: finite, from :data:`MIN_PRICE` to :data:`MAX_PRICE` USDT."""
-    p = to_decimal(value, what, InvalidPriceError)
+    p = to_decimal(value, what, InvalidPriceError, MAX_PRICE, " USDT")
     if p <= 0:
         raise InvalidPriceError(f"{what} must be above zero, got {_shown(value)}")
     if p < MIN_PRICE:
         raise InvalidPriceError(f"{what} must be at least {MIN_PRICE:f} USDT, got {_shown(value)}")
-    if p > MAX_PRICE:
-        raise InvalidPriceError(f"{what} must be at most {MAX_PRICE:,f} USDT, got {_shown(value)}")
     return p
 
 
@@ -187,16 +187,13 @@ def price(value, what: str = "price") -> Decimal:
 def quantity(value, what: str = "quantity") -> Decimal:
     """A quantity of contracts (base asset): finite, from :data:`MIN_QUANTITY` to
     :data:`MAX_QUANTITY`."""
-    q = to_decimal(value, what, InvalidQuantityError)
+    q = to_decimal(value, what, InvalidQuantityError, MAX_QUANTITY)
     if q <= 0:
         raise InvalidQuantityError(
             f"{what} must be above zero, got {_shown(value)} (use sell/close to reduce a position)"
         )
     if q < MIN_QUANTITY:
         raise InvalidQuantityError(f"{what} must be at least {MIN_QUANTITY:f}, "
-                                   f"got {_shown(value)}")
-    if q > MAX_QUANTITY:
-        raise InvalidQuantityError(f"{what} must be at most {MAX_QUANTITY:,f}, "
                                    f"got {_shown(value)}")
     return q
 
@@ -205,12 +202,9 @@ def quantity(value, what: str = "quantity") -> Decimal:
 def amount(value, what: str = "amount", allow_zero: bool = True) -> Decimal:
     """A money amount: finite, not negative, at most :data:`MAX_AMOUNT` USDT; when zero is
     refused (``allow_zero=False``), at least :data:`MONEY_UNIT` (smaller would round to 0)."""
-    a = to_decimal(value, what, InvalidAmountError)
+    a = to_decimal(value, what, InvalidAmountError, MAX_AMOUNT, " USDT")
     if a < 0 or (a == 0 and not allow_zero):
         raise InvalidAmountError(f"{what} must be {'at least' if allow_zero else 'above'} zero, "
-                                 f"got {_shown(value)}")
-    if a > MAX_AMOUNT:
-        raise InvalidAmountError(f"{what} must be at most {MAX_AMOUNT:,f} USDT, "
                                  f"got {_shown(value)}")
     if not allow_zero and a < MONEY_UNIT:
         raise InvalidAmountError(f"{what} must be at least {MONEY_UNIT:f} USDT, the smallest "
@@ -221,19 +215,13 @@ def amount(value, what: str = "amount", allow_zero: bool = True) -> Decimal:
 @exact
 def rate(value, what: str = "rate", error=InvalidAmountError) -> Decimal:
     """A rate per payment (funding rate): finite, from -:data:`MAX_RATE` to :data:`MAX_RATE`."""
-    r = to_decimal(value, what, error)
-    if abs(r) > MAX_RATE:
-        raise error(f"{what} must be between -{MAX_RATE} and {MAX_RATE} (a fraction: 0.0001 "
-                    f"is 0.01 %), got {_shown(value)}")
-    return r
+    return to_decimal(value, what, error, MAX_RATE, " (a fraction: 0.0001 is 0.01 %)")
 
 
 @exact
 def leverage(value, what: str = "leverage") -> Decimal:
     """A leverage: finite, from 1 to :data:`MAX_LEVERAGE` (a contract's tiers may allow less)."""
-    lev = to_decimal(value, what, InvalidLeverageError)
+    lev = to_decimal(value, what, InvalidLeverageError, MAX_LEVERAGE, "x")
     if lev < 1:
         raise InvalidLeverageError(f"{what} must be at least 1x, got {_shown(value)}")
-    if lev > MAX_LEVERAGE:
-        raise InvalidLeverageError(f"{what} must be at most {MAX_LEVERAGE}x, got {_shown(value)}")
     return lev
