@@ -126,7 +126,10 @@ def leverage_value(value, name: str = "leverage") -> float:
         raise InvalidLeverageError(f"{name} must be a number of at least 1, got {x!r}")
     if x > MAX_LEVERAGE:
         raise InvalidLeverageError(f"{name} must be at most {MAX_LEVERAGE}x, got {x!r}")
-    return int(x) if isinstance(x, numbers.Integral) else float(x)
+    if isinstance(x, numbers.Integral) or (isinstance(x, Decimal | numbers.Rational)
+                                           and x == int(x)):
+        return int(x)  # 10, np.int64(10), Decimal(10) and Fraction(10) all read as 10
+    return float(x)
 
 
 def chunk_size(value) -> int:
@@ -296,8 +299,8 @@ def check_replay(prices, legs, deposit, symbols=None, contracts=None, rules=None
 
 def check_odds(leverages=None, paths=2_000, days=7, sigma=None, corr=0.8, deposit=1_000,
                committed=0.5, eth_share=0.6, funding_rate=0.0001, seed=0, **others):
-    """Check the arguments of ``liquidation_odds``; return ``(leverages, days)`` as plain
-    numbers. Refuses a run that would not fit in memory."""
+    """Check the arguments of ``liquidation_odds``; return ``(leverages, days, deposit)`` as
+    plain numbers. Refuses a run that would not fit in memory."""
     if isinstance(leverages, str) or not hasattr(leverages, "__iter__"):
         raise InvalidLeverageError(f"leverages must be a list of numbers, got {leverages!r}")
     levs = [leverage_value(lev) for lev in leverages]
@@ -309,7 +312,7 @@ def check_odds(leverages=None, paths=2_000, days=7, sigma=None, corr=0.8, deposi
     if sigma is not None and not isinstance(sigma, dict):
         raise InvalidPathError(f"sigma must be None or a dict such as {{'ETH-PERP': 0.8, "
                                f"'BTC-PERP': 0.6}}, got {sigma!r}")
-    positive_amount(deposit, "deposit")
+    money = positive_amount(deposit, "deposit")
     share(committed, "committed", zero_allowed=False)
     share(eth_share, "eth_share")
     funding_rates(funding_rate)
@@ -317,7 +320,7 @@ def check_odds(leverages=None, paths=2_000, days=7, sigma=None, corr=0.8, deposi
     memory(8 * ODDS_FACTOR * n_paths * (n_steps + 1) * 2
            + TABLE_BYTES * n_paths * 2 * 3 * len(levs),
            f"{len(levs)} leverage(s) x {n_paths:,} paths of {n_steps:,} hourly steps")
-    return levs, n_days
+    return levs, n_days, money
 
 
 def check_legs_for(leverage=10, deposit=1_000, committed=0.5, eth_share=0.6, start=None,

@@ -86,7 +86,7 @@ def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: 
     (see the module docstring). ``sigma`` is the annual volatility per symbol (default ETH 80 %,
     BTC 60 %). ``progress``: show a progress bar (default: only for runs of over 10 million
     position-steps)."""
-    leverages, days = inputs.check_odds(**locals())
+    leverages, days, deposit = inputs.check_odds(**locals())
     leverages = list(leverages)
     if not leverages:
         raise InvalidLeverageError("give at least one leverage")
