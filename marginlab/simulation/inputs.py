@@ -288,7 +288,7 @@ def check_replay(prices, legs, deposit, symbols=None, contracts=None, rules=None
     block = chunk_size(chunk)
     if shape is not None:
         n_paths, width = shape
-        n_modes = 2 if modes is None or isinstance(modes, str) else len(list(modes))
+        n_modes = len(modes) if isinstance(modes, list | tuple) else 2  # never consume it
         n_legs = max(1, len(legs))
         need = 8 * REPLAY_FACTOR * min(block, n_paths) * width * n_legs
         need += 8 * EQUITY_FACTOR * n_paths * width * n_modes if keep_equity else 0
