@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import numbers
 import re
+from contextvars import ContextVar
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -74,16 +75,26 @@ MAX_TEXT = 100  # characters in a number written as text
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,000 or -12,345,678.9
 
 
+_IN_ENGINE = ContextVar("marginlab_in_engine_context", default=False)
+
+
 def exact(function):
     """Run ``function`` inside the engine's private decimal context (:data:`ENGINE_CONTEXT`).
 
     ``decimal.localcontext`` gives the call a fresh copy of the engine context and puts the
     caller's context back afterwards, whatever the caller had set (precision, rounding, traps).
+    A call made from inside another ``exact`` call is already there and runs as it is.
     """
     @functools.wraps(function)
     def in_engine_context(*args, **kwargs):
-        with localcontext(ENGINE_CONTEXT):
+        if _IN_ENGINE.get():
             return function(*args, **kwargs)
+        token = _IN_ENGINE.set(True)
+        try:
+            with localcontext(ENGINE_CONTEXT):
+                return function(*args, **kwargs)
+        finally:
+            _IN_ENGINE.reset(token)
     return in_engine_context
 
 
