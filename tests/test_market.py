@@ -1,13 +1,15 @@
 """The toy market: seeded twin crowds, liquidation cascades on a linear book, market runs."""
 
 import functools
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from marginlab import BINANCE, errors
+from marginlab import BINANCE, Exchange, errors
+from marginlab.engine.numbers import MAX_PRICE
 from marginlab.simulation.market import (
     DEFAULT_DEPTH,
     cascade,
@@ -97,36 +99,80 @@ def test_opening_never_fails_and_sizes_on_the_lot(kw):
 
 
 # --- cascades ------------------------------------------------------------------------------------
-def forced_by_round(ex, t0):
-    """{(round, symbol): net forced sell notional}, recomputed from the event log."""
-    out = {}
-    for e in ex.events:
-        if e.kind in ("liquidation", "adl") and e.time >= t0:
-            key = (e.time - t0, e.symbol)
-            out[key] = out.get(key, Decimal(0)) - e.quantity * e.price
-    return out
+def test_a_hand_worked_cascade_in_dollars():
+    """Depth 1,000 USD per 1 % on both coins, insurance fund 10,000 (no ADL).
+
+    ann: 220 USDT, 1 ETH long at 10x (fee 1): liquidated below (2000 - 219) / 0.995 = 1,789.95.
+    ben: 640 USDT, 2 ETH and 0.01 BTC long at 10x (fees 2 + 0.25): with BTC at 50,000 he is
+    liquidated when 637.75 + 2 (P - 2000) <= 0.01 P + 2, i.e. below 3,364.25 / 1.99 = 1,690.58.
+
+    round 0: ETH 2,000 x 0.85 = 1,700.00: ann goes, selling 1 x 1,700 = 1,700 of ETH.
+    round 1: ETH 1,700 x (1 - 0.01 x 1,700 / 1,000) = 1,671.10: ben goes; cross margin sells his
+             2 ETH (3,342.20) and his 0.01 BTC (500.00).
+    round 2: ETH 1,671.10 x (1 - 0.033422) = 1,615.248... -> 1,615.25 on the tick;
+             BTC 50,000 x (1 - 0.01 x 500 / 1,000) = 49,750. Nobody is left: the cascade stops.
+    Both were past bankruptcy: the fund pays 219 - 300 = -81 and 637.75 - 657.80 = -20.05.
+    """
+    ex = Exchange(marks={ETH: 2000, BTC: 50_000}, insurance_fund=10_000)
+    ex.open_account("ann", 220).buy(ETH, 1, leverage=10)
+    ben = ex.open_account("ben", 640)
+    ben.buy(ETH, 2, leverage=10)
+    ben.buy(BTC, "0.01", leverage=10)
+    table = cascade(ex, {ETH: -0.15}, {ETH: 1_000, BTC: 1_000}, time=0)
+    rows = {(r["round"], r["symbol"]): r for r in table.to_dict("records")}
+    expected = {  # (round, symbol): (price, forced sell notional, liquidations, traders so far)
+        (0, ETH): (1_700.00, 1_700.00, 1, 1), (0, BTC): (50_000, 0, 0, 0),
+        (1, ETH): (1_671.10, 3_342.20, 1, 2), (1, BTC): (50_000, 500.00, 1, 1),
+        (2, ETH): (1_615.25, 0, 0, 2), (2, BTC): (49_750, 0, 0, 1),
+    }
+    assert set(rows) == set(expected)
+    for key, (price, forced, count, people) in expected.items():
+        row = rows[key]
+        assert row["price"] == price, key
+        assert row["forced sell notional"] == pytest.approx(forced, abs=1e-9), key
+        assert (row["liquidations"], row["traders liquidated"]) == (count, people), key
+    assert rows[(2, ETH)]["move %"] == pytest.approx((1_615.25 / 2_000 - 1) * 100)
+    assert ex.insurance_fund == Decimal("10000") - Decimal("81") - Decimal("20.05")
+    assert conserved(ex)
+
+
+def open_sizes(ex) -> dict:
+    return {(a.trader, s): p.size for a in ex.accounts.values() for s, p in a.positions.items()}
 
 
 @pytest.mark.parametrize("mode", ["cross", "isolated"])
 def test_each_round_moves_the_price_by_the_linear_depth_formula(mode):
-    ex = crowd(40, mode=mode, seed=0)
-    start = dict(ex.marks)
+    """The forced notional of round r is recomputed from the positions themselves: the crowd
+    after ``max_rounds=r - 1`` and after ``max_rounds=r`` (the same seed gives the same crowd),
+    the sizes that vanished times round r's price (a fund of 10**9 covers every deficit, so
+    there is no ADL fill at another price)."""
     shock, depth = {ETH: -0.15}, {ETH: 15_000, BTC: 45_000}
-    table = cascade(ex, shock, depth, time=100)
-    forced = forced_by_round(ex, 100)
+    table = cascade(crowd(40, mode=mode, seed=0, insurance_fund=10**9), shock, depth, time=100)
     prices = table.pivot(index="round", columns="symbol", values="price")
-    for s in (ETH, BTC):
-        tick = ex.contract(s).tick_size
-        expected = on_tick(start[s] * (1 + Decimal(str(shock.get(s, 0)))), tick)
-        assert Decimal(str(prices.loc[0, s])) == expected
-        for r in prices.index[1:]:
-            n = forced.get((r - 1, s), Decimal(0))
-            row = table[(table["round"] == r - 1) & (table["symbol"] == s)].iloc[0]
-            assert row["forced sell notional"] == pytest.approx(float(n), abs=1e-6)
-            before = Decimal(str(prices.loc[r - 1, s]))
-            after = on_tick(before * (1 - Decimal("0.01") * n / Decimal(depth[s])), tick)
-            assert Decimal(str(prices.loc[r, s])) == after, (s, r)
     assert len(prices) > 2  # the cascade had rounds to check
+    before = crowd(40, mode=mode, seed=0, insurance_fund=10**9)
+    start, sizes = dict(before.marks), open_sizes(before)
+    for s in (ETH, BTC):
+        tick = before.contract(s).tick_size
+        assert Decimal(str(prices.loc[0, s])) == on_tick(
+            start[s] * (1 + Decimal(str(shock.get(s, 0)))), tick)
+    for r in prices.index:
+        ex = crowd(40, mode=mode, seed=0, insurance_fund=10**9)
+        cascade(ex, shock, depth, max_rounds=r)
+        assert not ex.events.of_kind("adl", "socialized loss", "unrecovered loss")
+        after = open_sizes(ex)
+        for s in (ETH, BTC):
+            sold = sum((size - after.get((t, sym), 0) for (t, sym), size in sizes.items()
+                        if sym == s), Decimal(0))
+            forced = sold * Decimal(str(prices.loc[r, s]))
+            row = table[(table["round"] == r) & (table["symbol"] == s)].iloc[0]
+            assert row["forced sell notional"] == pytest.approx(float(forced), abs=1e-6), (s, r)
+            if r + 1 in prices.index:  # the next round's price follows the depth formula
+                tick = ex.contract(s).tick_size
+                expected = on_tick(Decimal(str(prices.loc[r, s]))
+                                   * (1 - Decimal("0.01") * forced / Decimal(depth[s])), tick)
+                assert Decimal(str(prices.loc[r + 1, s])) == expected, (s, r)
+        sizes = after
     assert conserved(ex)
 
 
@@ -282,10 +328,46 @@ def test_bad_prices_are_refused_with_a_clear_message(change, words):
     ({"long_share": -0.1}, errors.ConfigurationError),
     ({"commit": (0.5, 1.2)}, errors.ConfigurationError),
     ({"marks": {ETH: 2_000}}, errors.InvalidPriceError),
+    ({"seed": -1}, errors.ConfigurationError),
+    ({"seed": 1.5}, errors.ConfigurationError),
+    ({"seed": "abc"}, errors.ConfigurationError),
+    ({"n_traders": 10**12}, errors.ConfigurationError),
+    ({"n_traders": True}, errors.ConfigurationError),
+    ({"deposit": (1e30, 1e31)}, errors.InvalidAmountError),
+    ({"deposit": (float("nan"), 10)}, errors.InvalidAmountError),
+    ({"leverage": (1, 1e30)}, errors.InvalidLeverageError),
+    ({"commit": (0.5, float("nan"))}, errors.ConfigurationError),
+    ({"eth_share": np.nan}, errors.ConfigurationError),
+    ({"rules": "Binanse"}, errors.ConfigurationError),
+    ({"insurance_fund": -1}, errors.InvalidAmountError),
+    ({"insurance_fund": float("nan")}, errors.InvalidAmountError),
 ])
 def test_bad_crowds_are_refused(kw, error):
     with pytest.raises(error):
         crowd(**kw)
+
+
+def test_numpy_and_exact_numbers_make_the_same_crowd():
+    plain = traders(crowd(12, seed=5, deposit=(500, 5_000), leverage=(3, 25), eth_share=0.5))
+    other = traders(crowd(np.int64(12), seed=np.int64(5), deposit=(Decimal(500), np.float32(5_000)),
+                          leverage=(np.int64(3), Fraction(25)), eth_share=np.float64(0.5)))
+    pd.testing.assert_frame_equal(plain, other)
+
+
+def test_a_notebook_decimal_context_changes_no_crowd_or_cascade():
+    reference = cascade(crowd(30, seed=1), {ETH: -0.15}, DEFAULT_DEPTH)
+    with localcontext() as notebook:
+        notebook.prec, notebook.rounding = 6, ROUND_FLOOR
+        again = cascade(crowd(30, seed=1), {ETH: -0.15}, DEFAULT_DEPTH)
+    pd.testing.assert_frame_equal(reference, again)
+
+
+def test_a_book_pushed_past_the_largest_price_stops_there():
+    ex = Exchange(marks={ETH: 2000, BTC: 50_000}, insurance_fund=10_000)
+    ex.open_account("shorty", 300).sell(ETH, 1, leverage=10)
+    table = cascade(ex, {ETH: 0.15}, {ETH: 1e-12, BTC: 1})  # bought back into an empty book
+    assert table["price"].max() == float(MAX_PRICE)
+    assert conserved(ex)
 
 
 @pytest.mark.parametrize("shock, depth, error, words", [
@@ -294,6 +376,10 @@ def test_bad_crowds_are_refused(kw, error):
     ({ETH: -0.1}, {ETH: 30_000}, errors.ConfigurationError, "no depth for BTC-PERP"),
     ({ETH: -0.1}, {ETH: 0, BTC: 1}, errors.InvalidAmountError, "above zero"),
     ({"XRP-PERP": -0.1}, DEFAULT_DEPTH, errors.UnknownSymbolError, "XRP-PERP"),
+    ({ETH: -0.1}, 30_000, errors.ConfigurationError, "depth must be a dict"),
+    ([(ETH, -0.1)], DEFAULT_DEPTH, errors.ConfigurationError, "shock must be a dict"),
+    ({ETH: "-10%"}, DEFAULT_DEPTH, errors.InvalidPriceError, "0.05 for 5 %"),
+    ({ETH: -0.1}, {ETH: np.inf, BTC: 1}, errors.InvalidAmountError, "finite"),
 ])
 def test_bad_cascades_are_refused_and_change_nothing(shock, depth, error, words):
     ex = crowd(10, seed=0)
@@ -306,3 +392,17 @@ def test_bad_cascades_are_refused_and_change_nothing(shock, depth, error, words)
 def test_simulate_market_refuses_marks_of_its_own():
     with pytest.raises(errors.ConfigurationError, match="first row"):
         simulate_market(crash_path(steps=3), marks={ETH: 1, BTC: 1})
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: simulate_market(crash_path(steps=3), n_traders=3, leverages=(3, 5)),
+     errors.ConfigurationError, "unknown crowd setting.*leverages"),
+    (lambda: cascade_twins(3, lev=(3, 5)), errors.ConfigurationError, "unknown crowd setting"),
+    (lambda: simulate_market(crash_path(steps=3) * 1e6, n_traders=3), errors.InvalidPathError,
+     "at most 100,000,000"),
+    (lambda: simulate_market(crash_path(steps=3), n_traders=3, seed=-5),
+     errors.ConfigurationError, "seed"),
+])
+def test_bad_market_runs_are_refused(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

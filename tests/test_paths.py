@@ -6,9 +6,11 @@ scenarios are documented to follow, never from the code under test.
 
 from __future__ import annotations
 
+import gzip
 import io
 import math
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marginlab.engine.errors import InvalidPathError, PriceDataError
+from marginlab.engine.errors import InvalidPathError, PriceDataError, SimulationTooLargeError
+from marginlab.simulation import inputs
 from marginlab.simulation.paths import (
     SCENARIOS,
     check_path,
@@ -455,3 +458,99 @@ BAD_CSV = [
 def test_bad_csv_raises_price_data_error(text, message):
     with pytest.raises(PriceDataError, match=message):
         load(text)
+
+
+# ----------------------------------------------------------------------------- CSV files on disk
+def test_a_gz_file_is_decompressed_as_it_is_read(tmp_path):
+    file = tmp_path / "prices.csv.gz"
+    file.write_bytes(gzip.compress(GOOD.encode()))
+    assert load_ohlc_csv(file)["close"].tolist() == [7850, 7100, 6600, 6200]
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    file = tmp_path / "excel.csv"
+    file.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert len(load_ohlc_csv(file)) == 4
+
+
+def _written(tmp_path, name: str, data: bytes):
+    file = tmp_path / name
+    file.write_bytes(data)
+    return file
+
+
+BAD_FILES = [
+    # (id, a function of tmp_path giving the source, words of the message)
+    ("missing file", lambda d: d / "nope.csv", r"no file at '.*nope\.csv'"),
+    ("missing file as text", lambda d: str(d / "nope.csv"), r"no file at"),
+    ("a folder", lambda d: d, r"is a folder, not a file"),
+    ("latin-1 text", lambda d: _written(d, "latin.csv", GOOD.replace(",10\n", ",10 \xe9\n")
+                                        .encode("latin-1")),
+     r"not UTF-8 text: byte 0xe9 at position \d+"),
+    ("gzip named .csv", lambda d: _written(d, "prices.csv", gzip.compress(GOOD.encode())),
+     r"gzip-compressed: decompress it first"),
+    ("gzip in an open binary file", lambda d: io.BytesIO(gzip.compress(GOOD.encode())),
+     r"gzip-compressed"),
+    ("broken .gz", lambda d: _written(d, "prices.csv.gz", gzip.compress(GOOD.encode())[:30]),
+     r"not a valid gzip file"),
+    ("not a file at all", lambda d: 5, r"source must be a file path or an open file, got 5"),
+    ("repeated column, same case", lambda d: io.StringIO(GOOD.replace("volume", "close")),
+     r"more than once: close"),
+    ("repeated time column", lambda d: io.StringIO(GOOD.replace("volume", "timestamp")),
+     r"more than once: timestamp"),
+    ("time only", lambda d: io.StringIO(GOOD.replace("2020-03-12 14:00", "14:00")),
+     r"row 3: timestamp '14:00' has no full date"),
+    ("time with zone only", lambda d: io.StringIO(GOOD.replace("2020-03-12 12:00", "12:00Z")),
+     r"row 1: timestamp '12:00Z' has no full date"),
+    ("no year", lambda d: io.StringIO(GOOD.replace("2020-03-12 13:00", "March 12 13:00")),
+     r"row 2: timestamp 'March 12 13:00' has no full date"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), [case[1:] for case in BAD_FILES],
+                         ids=[case[0] for case in BAD_FILES])
+def test_unreadable_files_raise_price_data_error(tmp_path, source, message):
+    with pytest.raises(PriceDataError, match=message):
+        load_ohlc_csv(source(tmp_path))
+
+
+# ----------------------------------------------------------------------------- generators
+@pytest.mark.parametrize("number", [np.int64(24), np.int32(24), 24])
+def test_generators_take_numpy_and_exact_numbers(number):
+    expected = gbm(100, 0.5, 24, paths=2, seed=3)
+    same = gbm(np.float32(100), Decimal("0.5"), number, paths=np.int64(2), dt=Fraction(1, 8760),
+               seed=np.uint8(3))
+    np.testing.assert_allclose(same, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: gbm(100, 0.5, 10**6, paths=10**6),
+    lambda: jump_diffusion(100, 0.5, 10**6, paths=10**6),
+    lambda: correlated_gbm(TWO, TWO_SIGMA, 0.5, 10**6, paths=10**6),
+], ids=["gbm", "jump", "correlated"])
+def test_a_path_array_larger_than_memory_is_refused_before_allocating(call):
+    with pytest.raises(SimulationTooLargeError, match=r"would need about [\d.,]+ TB of memory"):
+        call()
+
+
+def test_the_memory_estimate_uses_the_measured_factor(monkeypatch):
+    # 1,000 paths of 99 steps: 1,000 x 100 x 8 bytes x 3 = 2.4 MB; 4 MB available: 2 MB usable
+    monkeypatch.setattr(inputs, "available_memory", lambda: 4_000_000)
+    with pytest.raises(SimulationTooLargeError, match=r"2\.3 MB .* 3\.8 MB"):
+        gbm(100, 0.5, 99, paths=1_000)
+    assert gbm(100, 0.5, 99, paths=800).shape == (800, 100)  # 1.92 MB fits
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: gbm(100, 1e200, 10), "infinity or to zero"),
+    (lambda: gbm(100, 0.5, 10, mu=1e300, dt=1), "infinity or to zero"),
+    (lambda: jump_diffusion(100, 0.5, 10, jump_rate=1e300), "jumps per step"),
+    (lambda: jump_diffusion(100, 0.5, 100, jump_mean=-1e5, jump_rate=1e4), "infinity or to zero"),
+    (lambda: correlated_gbm(TWO, {**TWO_SIGMA, "ETH-PERP": 1e200}, 0.5, 10),
+     "infinity or to zero"),
+    (lambda: gbm(100, True, 10), "sigma.*finite number"),
+    (lambda: gbm(100, 0.5, np.array([10, 20])), "steps must be a whole number"),
+])
+def test_settings_that_overflow_are_refused(call, words):
+    with pytest.raises(InvalidPathError, match=words):
+        call()

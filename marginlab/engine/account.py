@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from . import numbers
 from .errors import (
     InsufficientMarginError,
     InvalidLeverageError,
@@ -29,7 +30,7 @@ from .errors import (
 from .events import qty, usd
 from .formulas import solve_liquidation_price
 from .money import FEE_POOL, money
-from .numbers import ZERO, amount, to_decimal
+from .numbers import ZERO, amount, exact
 from .position import CROSS, ISOLATED, Position
 from .risk import Risk, bucket_risk, maintenance_margin
 
@@ -45,15 +46,14 @@ class Account:
     """Open with :meth:`Exchange.open_account`; trade with :meth:`buy`, :meth:`sell`,
     :meth:`close`; manage isolated margin with :meth:`add_margin` and :meth:`remove_margin`."""
 
+    @exact
     def __init__(self, exchange, trader: str, mode: str = CROSS, leverage=10):
-        if mode not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
         self.exchange = exchange
         self.trader = trader
         self.mode = mode
-        self.leverage = to_decimal(leverage, "leverage", InvalidLeverageError)
-        if self.leverage < 1:
-            raise InvalidLeverageError(f"leverage must be at least 1x, got {leverage!r}")
+        self.leverage = numbers.leverage(leverage)
         self.positions: dict[str, Position] = {}
 
     def __repr__(self) -> str:
@@ -88,6 +88,7 @@ class Account:
         return self._ledger.balance(self.isolated_place(symbol))
 
     @property
+    @exact
     def total_balance(self) -> Decimal:
         """Wallet balance + every isolated margin: all the money the trader has here."""
         return self.wallet_balance + sum(
@@ -107,11 +108,13 @@ class Account:
     def _contracts(self):
         return self.exchange.contracts
 
+    @exact
     def cross_risk(self) -> Risk:
         """Risk of the cross bucket: wallet balance backing every cross position."""
         return bucket_risk(self.wallet_balance, self.cross_positions, self._marks(),
                            self._contracts(), self.exchange.rules)
 
+    @exact
     def isolated_risk(self, symbol: str) -> Risk:
         """Risk of one isolated position, backed by its isolated margin only."""
         pos = self.position(symbol)
@@ -120,6 +123,7 @@ class Account:
         return bucket_risk(self.isolated_margin(symbol), [pos], self._marks(),
                            self._contracts(), self.exchange.rules)
 
+    @exact
     def buckets(self) -> dict[str, Risk]:
         """``{"cross": risk, "isolated:ETH-PERP": risk, ...}``: the cross bucket and one bucket
         per isolated position (see :meth:`bucket_key`)."""
@@ -145,21 +149,25 @@ class Account:
             self.isolated_place(key.removeprefix(f"{ISOLATED}:"))
 
     @property
+    @exact
     def margin_balance(self) -> Decimal:
         """Wallet balance + cross uPnL."""
         return self.cross_risk().equity
 
     @property
+    @exact
     def equity(self) -> Decimal:
         """Everything: wallet balance + isolated margins + uPnL of every position."""
         return sum((r.equity for r in self.buckets().values()), ZERO)
 
     @property
+    @exact
     def unrealized_pnl(self) -> Decimal:
         marks = self._marks()
         return sum((p.unrealized_pnl(marks[p.symbol]) for p in self.positions.values()), ZERO)
 
     @property
+    @exact
     def available_balance(self) -> Decimal:
         """max(0, wallet + min(0, cross uPnL) - cross initial margin): what can open more."""
         r = self.cross_risk()
@@ -167,6 +175,7 @@ class Account:
         return max(ZERO, self.wallet_balance + min(ZERO, upnl) - r.initial)
 
     @property
+    @exact
     def margin_ratio(self) -> Decimal:
         """Cross maintenance margin / margin balance (0 with no cross position)."""
         return self.cross_risk().margin_ratio
@@ -179,6 +188,7 @@ class Account:
         except KeyError:
             raise NoPositionError(f"{self.trader} has no open {symbol} position") from None
 
+    @exact
     def maintenance_margin(self, symbol: str) -> Decimal:
         pos = self.position(symbol)
         return maintenance_margin(pos, self._marks()[symbol], self.exchange.contract(symbol),
@@ -193,6 +203,7 @@ class Account:
                         self.exchange.rules)
         return r.equity, r.maintenance
 
+    @exact
     def liquidation_price(self, symbol: str) -> Decimal | None:
         """Where this position's bucket reaches margin ratio 100 %, others held at their marks.
 
@@ -204,6 +215,7 @@ class Account:
         return solve_liquidation_price(pos.sign, pos.quantity, pos.entry_price, backing - other_mm,
                       self.exchange.contract(symbol), self.exchange.rules)
 
+    @exact
     def bankruptcy_price(self, symbol: str) -> Decimal | None:
         """Where this position's bucket equity is zero: EP - s * backing / Q."""
         pos = self.position(symbol)
@@ -212,6 +224,7 @@ class Account:
         return p if p > 0 else None
 
     # --- money in and out ---------------------------------------------------------------------
+    @exact
     def deposit(self, value) -> Decimal:
         v = amount(value, "deposit", allow_zero=False)
         with self.exchange.atomic():
@@ -228,6 +241,7 @@ class Account:
             )
         return v
 
+    @exact
     def withdraw(self, value) -> Decimal:
         v = self._within_available(amount(value, "withdrawal", allow_zero=False), "withdraw")
         with self.exchange.atomic():
@@ -238,6 +252,7 @@ class Account:
         return v
 
     # --- trading -------------------------------------------------------------------------------
+    @exact
     def buy(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
         """Buy ``quantity`` (opens or adds to a long, reduces or flips a short).
 
@@ -246,10 +261,12 @@ class Account:
         """
         return self._trade(symbol, +1, quantity, price, leverage, mode, maker)
 
+    @exact
     def sell(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
         """Sell ``quantity`` (opens or adds to a short, reduces or flips a long)."""
         return self._trade(symbol, -1, quantity, price, leverage, mode, maker)
 
+    @exact
     def close(self, symbol: str, quantity=None, price=None, maker=False) -> Decimal:
         """Close ``quantity`` of the position (all of it by default); never flips."""
         pos = self.position(symbol)
@@ -300,7 +317,7 @@ class Account:
         """The margin mode and leverage of the fill: an open position keeps its own."""
         if mode is not None and mode not in MODES:
             raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
-        lev = None if leverage is None else to_decimal(leverage, "leverage", InvalidLeverageError)
+        lev = None if leverage is None else numbers.leverage(leverage)
         if pos is None:
             spec = self.exchange.contract(symbol)
             return mode or self.mode, lev if lev is not None else min(
@@ -408,6 +425,7 @@ class Account:
                     f"{usd(risk.maintenance)} USDT, an immediate liquidation"
                 )
 
+    @exact
     def deleverage(self, symbol: str, take: Decimal, at_price: Decimal, rank: int) -> Decimal:
         """Auto-deleveraging: close ``take`` of this position at ``at_price`` (the bankrupt
         trader's bankruptcy price), without fee. Returns the realized PnL."""
@@ -436,6 +454,7 @@ class Account:
             )
         return pos
 
+    @exact
     def add_margin(self, symbol: str, value) -> Decimal:
         """Move ``value`` USDT from the wallet into an isolated position's margin (pushes its
         liquidation price away)."""
@@ -450,6 +469,7 @@ class Account:
                 trader=self.trader, symbol=symbol, amount=v)
         return v
 
+    @exact
     def max_removable_margin(self, symbol: str) -> Decimal:
         """isolated margin + min(0, uPnL) - initial margin at the mark (not below zero)."""
         pos = self._isolated(symbol)
@@ -458,6 +478,7 @@ class Account:
         return max(ZERO, self.isolated_margin(symbol) + min(ZERO, upnl)
                    - pos.initial_margin(mark))
 
+    @exact
     def remove_margin(self, symbol: str, value) -> Decimal:
         """Move ``value`` USDT from an isolated position back to the wallet, down to its initial
         margin at most; refused if it would trigger liquidation."""
@@ -484,6 +505,7 @@ class Account:
         return v
 
     # --- views ---------------------------------------------------------------------------------
+    @exact
     def to_frame(self) -> pd.DataFrame:
         """One row per open position, numbers as floats for display."""
         rows = []
@@ -508,6 +530,7 @@ class Account:
         return pd.DataFrame(rows).set_index("symbol") if rows else pd.DataFrame(
             columns=["symbol"]).set_index("symbol")
 
+    @exact
     def summary(self) -> dict:
         cross = self.cross_risk()
         return {

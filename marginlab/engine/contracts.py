@@ -22,7 +22,7 @@ from .errors import (
     InvalidPriceError,
     InvalidQuantityError,
 )
-from .numbers import ONE, ZERO, price, quantity, to_decimal
+from .numbers import ONE, ZERO, exact, price, quantity, to_decimal
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,13 @@ class MarginTier:
     max_leverage: Decimal
     cum: Decimal = ZERO  # maintenance amount, derived by :func:`make_tiers`
 
+    @exact
     def maintenance_margin(self, notional: Decimal) -> Decimal:
         """MM = notional * MMR - cum."""
         return notional * self.mmr - self.cum
 
 
+@exact
 def make_tiers(brackets) -> tuple[MarginTier, ...]:
     """Build tiers from ``[(floor, mmr, max_leverage), ...]`` and derive each maintenance amount.
 
@@ -89,6 +91,7 @@ class ContractSpec:
     liquidation_fee: Decimal = Decimal("0.0125")
     base: str = field(default="")
 
+    @exact
     def __post_init__(self):
         for name in ("tick_size", "lot_size"):
             v = to_decimal(getattr(self, name), name, ConfigurationError)
@@ -110,6 +113,7 @@ class ContractSpec:
             object.__setattr__(self, "base", base)
 
     # --- tiers -----------------------------------------------------------------------------
+    @exact
     def tier(self, notional: Decimal) -> MarginTier:
         """The tier whose range holds ``notional`` (absolute value)."""
         notional = abs(notional)
@@ -119,28 +123,34 @@ class ContractSpec:
                 chosen = t
         return chosen
 
+    @exact
     def tier_index(self, notional: Decimal) -> int:
         return self.tiers.index(self.tier(notional))
 
+    @exact
     def tier_cap(self, index: int) -> Decimal | None:
         """Upper notional bound of tier ``index`` (None for the last tier)."""
         return self.tiers[index + 1].floor if index + 1 < len(self.tiers) else None
 
+    @exact
     def maintenance_margin(self, notional: Decimal) -> Decimal:
         """MM = |notional| * MMR_n - cum_n, with n the tier holding the notional."""
         notional = abs(notional)
         return self.tier(notional).maintenance_margin(notional)
 
+    @exact
     def max_leverage(self, notional: Decimal = ZERO) -> Decimal:
         """The highest leverage allowed for a position of this notional."""
         return self.tier(notional).max_leverage
 
     @property
+    @exact
     def mmr(self) -> Decimal:
         """Maintenance margin rate of the first tier."""
         return self.tiers[0].mmr
 
     # --- validation ------------------------------------------------------------------------
+    @exact
     def check_leverage(self, leverage, notional: Decimal) -> Decimal:
         lev = to_decimal(leverage, "leverage", InvalidLeverageError)
         if lev < 1:
@@ -153,6 +163,7 @@ class ContractSpec:
             )
         return lev
 
+    @exact
     def check_quantity(self, value, what: str = "quantity") -> Decimal:
         q = quantity(value, what)
         if q % self.lot_size != 0:
@@ -161,6 +172,7 @@ class ContractSpec:
             )
         return q
 
+    @exact
     def check_price(self, value, what: str = "price") -> Decimal:
         p = price(value, what)
         if p % self.tick_size != 0:
@@ -170,6 +182,7 @@ class ContractSpec:
         return p
 
 
+@exact
 def linear_perp(symbol, brackets, **kwargs) -> ContractSpec:
     """Convenience: ``linear_perp("BTC-PERP", [(0, 0.004, 125), ...], taker_fee=0.0005)``."""
     fields = {k: (v if isinstance(v, Decimal) else to_decimal(v, k, ConfigurationError))
@@ -179,6 +192,7 @@ def linear_perp(symbol, brackets, **kwargs) -> ContractSpec:
     return ContractSpec(symbol=symbol, tiers=make_tiers(brackets), **fields)
 
 
+@exact
 def hyperliquid_perp(symbol, max_leverage, **kwargs) -> ContractSpec:
     """Hyperliquid's rule: maintenance margin is half the initial margin at max leverage,
     MMR = 1 / (2 * max_leverage), one tier. A market liquidation charges no clearance fee

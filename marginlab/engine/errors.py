@@ -73,3 +73,22 @@ class InvalidPathError(MarginLabError, ValueError):
 class PriceDataError(MarginLabError, ValueError):
     """A price file (OHLC CSV) with a missing column, a value that is not a number, a missing
     value, or timestamps that are missing, repeated or out of order."""
+
+
+class InvalidTraderError(MarginLabError, ValueError):
+    """A trader name that is not a non-empty text without ':' (``open_account(5)``), or a name
+    already taken by another account."""
+
+
+class InvalidSideError(MarginLabError, ValueError):
+    """A side that is neither long ('long', 'buy', +1) nor short ('short', 'sell', -1)."""
+
+
+class SimulationSettingError(MarginLabError, ValueError):
+    """A simulation setting that does not make sense: a chunk size, a funding interval or a
+    number of steps that is not a whole number above zero, a count above its total..."""
+
+
+class SimulationTooLargeError(SimulationSettingError):
+    """A simulation that would need more memory than the machine can spare: refused before any
+    array is allocated, with the size it would take."""

@@ -19,20 +19,21 @@ from decimal import Decimal
 
 import pandas as pd
 
+from . import numbers
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import (
     ConfigurationError,
     InvalidPriceError,
-    MarginLabError,
+    InvalidTraderError,
     UnknownSymbolError,
     UnknownTraderError,
 )
 from .events import EventLog, usd
 from .liquidation import run_liquidations as _run_liquidations
 from .money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
-from .numbers import amount, price, to_decimal
-from .rules import BINANCE, PRESETS, VenueRules
+from .numbers import amount, exact, price
+from .rules import BINANCE, VenueRules, venue_rules
 
 
 class Exchange:
@@ -42,10 +43,11 @@ class Exchange:
     >>> alice = ex.open_account("alice", deposit=1_000)
     """
 
+    @exact
     def __init__(self, contracts=None, rules: VenueRules | str = BINANCE, insurance_fund=0,
                  marks=None):
         self.contracts: dict[str, ContractSpec] = _listing(contracts)
-        self.rules = _venue_rules(rules)
+        self.rules = venue_rules(rules)
         self.ledger = Ledger()
         self.events = EventLog()
         self.marks: dict[str, Decimal] = {}
@@ -77,9 +79,11 @@ class Exchange:
         return self.marks[symbol]
 
     def account(self, trader: str):
+        if not isinstance(trader, str):
+            raise InvalidTraderError(f"a trader name is a text such as 'alice', got {trader!r}")
         try:
             return self.accounts[trader]
-        except (KeyError, TypeError):
+        except KeyError:
             raise UnknownTraderError(
                 f"no account for {trader!r}; open one with open_account({trader!r}, deposit=...)"
             ) from None
@@ -105,16 +109,17 @@ class Exchange:
         return self.ledger.balance(COUNTERPARTIES)
 
     # --- accounts ------------------------------------------------------------------------------
+    @exact
     def open_account(self, trader: str, deposit=0, mode: str = "cross", leverage=10):
         """Open an account for ``trader``, credit ``deposit`` USDT to its wallet.
 
         ``mode`` and ``leverage`` are the defaults for new positions of this account.
         """
-        if not isinstance(trader, str) or not trader or ":" in trader:
-            raise MarginLabError(f"a trader name must be a non-empty text without ':', "
-                                 f"got {trader!r}")
+        if not isinstance(trader, str) or not trader.strip() or ":" in trader:
+            raise InvalidTraderError(f"a trader name must be a non-empty text without ':', "
+                                     f"got {trader!r}")
         if trader in self.accounts:
-            raise MarginLabError(f"{trader!r} already has an account on this exchange")
+            raise InvalidTraderError(f"{trader!r} already has an account on this exchange")
         with self.atomic():
             acct = Account(self, trader, mode=mode, leverage=leverage)
             self.accounts[trader] = acct
@@ -123,13 +128,15 @@ class Exchange:
         return acct
 
     # --- market data -------------------------------------------------------------------------
+    @exact
     def set_mark(self, symbol: str, mark, time=None) -> list:
         """Move the mark price, then liquidate every bucket whose margin ratio reached 100 %.
 
         Returns the liquidation events this move caused.
         """
-        return self.set_marks({symbol: mark}, time=time)
+        return self.set_marks({self.contract(symbol).symbol: mark}, time=time)
 
+    @exact
     def set_marks(self, marks: dict, time=None) -> list:
         """Move several marks at once (one instant), then run liquidations."""
         with self.atomic():
@@ -145,6 +152,7 @@ class Exchange:
                                    symbol=symbol, price=p)
             return self.run_liquidations()
 
+    @exact
     def apply_funding(self, symbol: str, rate) -> list:
         """Funding payment = size * mark * rate: longs pay shorts when the rate is positive.
 
@@ -154,7 +162,7 @@ class Exchange:
         margin is liquidated right after, and only a bankrupt one costs anyone else anything.
         """
         spec = self.contract(symbol)
-        r = to_decimal(rate, "funding rate")
+        r = numbers.rate(rate, "funding rate")
         mark = self.mark(spec.symbol)
         with self.atomic():
             for acct in self.sorted_accounts():
@@ -171,6 +179,7 @@ class Exchange:
                     trader=acct.trader, symbol=symbol, amount=-payment)
             return self.run_liquidations()
 
+    @exact
     def run_liquidations(self) -> list:
         return _run_liquidations(self)
 
@@ -178,6 +187,7 @@ class Exchange:
         return [self.accounts[t] for t in sorted(self.accounts)]
 
     # --- moving money --------------------------------------------------------------------------
+    @exact
     def settle_pnl(self, place: str, pnl: Decimal, reason: str) -> Decimal:
         """Realized PnL moves between ``place`` (a trader's bucket) and the counterparties. A
         loss is paid in full out of the bucket's equity (see :meth:`Ledger.transfer`)."""
@@ -243,22 +253,9 @@ def _listing(contracts) -> dict:
     return {c.symbol: c for c in specs}
 
 
-def _venue_rules(rules) -> VenueRules:
-    """A :class:`VenueRules`, or the name of a preset ("Binance", "bybit", ...)."""
-    if isinstance(rules, VenueRules):
-        return rules
-    if isinstance(rules, str):
-        for preset in PRESETS.values():
-            if rules.strip().lower() in (preset.name.lower(), preset.name.split()[0].lower()):
-                return preset
-    raise ConfigurationError(
-        f"rules must be VenueRules (e.g. ml.BINANCE) or a preset's name "
-        f"({', '.join(repr(n) for n in PRESETS)}); got {rules!r}")
-
-
 def _pairs(marks, what: str):
     """The (symbol, price) pairs of a dict of marks."""
     if not hasattr(marks, "items"):
         raise InvalidPriceError(
-            f"{what} takes a dict of symbol -> price, e.g. {{'ETH-PERP': 2000}}; got {marks!r}")
+            f"{what} takes a dict {{symbol: price}}, e.g. {{'ETH-PERP': 2000}}; got {marks!r}")
     return list(marks.items())

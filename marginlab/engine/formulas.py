@@ -34,9 +34,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .contracts import ContractSpec
-from .errors import InvalidLeverageError
+from .errors import InvalidLeverageError, InvalidSideError
 from .money import floor_to
-from .numbers import ZERO, amount, price, quantity, to_decimal
+from .numbers import ZERO, amount, exact, price, quantity, to_decimal
 from .position import LONG, SHORT, Position
 from .risk import maintenance_margin
 from .rules import BINANCE, MARK, VenueRules
@@ -47,9 +47,10 @@ def _sign(side) -> int:
         return 1
     if side in (SHORT, "sell", -1):
         return -1
-    raise ValueError(f"side must be 'long' or 'short', got {side!r}")
+    raise InvalidSideError(f"side must be 'long' or 'short', got {side!r}")
 
 
+@exact
 def solve_liquidation_price(sign: int, q: Decimal, ep: Decimal, k: Decimal,
                             spec: ContractSpec, rules: VenueRules) -> Decimal | None:
     """Solve K + s*Q*(P - EP) = MM(P) for P (s = +1 long, -1 short; K as in the module doc)."""
@@ -68,6 +69,7 @@ def solve_liquidation_price(sign: int, q: Decimal, ep: Decimal, k: Decimal,
     return None
 
 
+@exact
 def liquidation_price(side, qty, entry_price, collateral, spec: ContractSpec,
                       rules: VenueRules = BINANCE, other_upnl=0, other_mm=0) -> Decimal | None:
     """Price at which equity equals maintenance margin (see the module docstring).
@@ -82,6 +84,7 @@ def liquidation_price(side, qty, entry_price, collateral, spec: ContractSpec,
     return solve_liquidation_price(s, q, ep, k, spec, rules)
 
 
+@exact
 def isolated_liquidation_price(side, qty, entry_price, isolated_margin, spec: ContractSpec,
                                rules: VenueRules = BINANCE) -> Decimal | None:
     """Liquidation price of an isolated position backed by ``isolated_margin`` alone."""
@@ -89,6 +92,7 @@ def isolated_liquidation_price(side, qty, entry_price, isolated_margin, spec: Co
                              spec, rules)
 
 
+@exact
 def cross_liquidation_price(side, qty, entry_price, wallet_balance, spec: ContractSpec,
                             rules: VenueRules = BINANCE, other_upnl=0,
                             other_mm=0) -> Decimal | None:
@@ -97,6 +101,7 @@ def cross_liquidation_price(side, qty, entry_price, wallet_balance, spec: Contra
                              spec, rules, other_upnl, other_mm)
 
 
+@exact
 def bankruptcy_price(side, qty, entry_price, collateral, other_upnl=0) -> Decimal | None:
     """P = EP - s*(collateral + UPNL_others)/Q: the price where equity is exactly zero.
 
@@ -109,6 +114,7 @@ def bankruptcy_price(side, qty, entry_price, collateral, other_upnl=0) -> Decima
     return p if p > 0 else None
 
 
+@exact
 def max_open_quantity(balance, at_price, leverage, spec: ContractSpec) -> Decimal:
     """Largest quantity (rounded down to the lot size) that ``balance`` can open::
 
@@ -131,6 +137,7 @@ def max_open_quantity(balance, at_price, leverage, spec: ContractSpec) -> Decima
     return max(q, ZERO)
 
 
+@exact
 def required_initial_margin(qty, at_price, leverage, spec: ContractSpec) -> Decimal:
     """IM = Q * P / L, with the fee to open ``Q * P * taker_fee`` on top (the order cost)."""
     q, p = quantity(qty), price(at_price)

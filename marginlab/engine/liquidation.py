@@ -33,7 +33,7 @@ from decimal import ROUND_DOWN, Decimal
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
 from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
-from .numbers import ZERO
+from .numbers import ZERO, exact
 from .position import CROSS
 from .risk import bucket_risk, maintenance_margin
 from .rules import ADL, BANKRUPTCY, SOCIALIZE
@@ -48,6 +48,7 @@ def find_liquidatable(ex) -> list[tuple]:
             for key, risk in acct.buckets().items() if risk.is_liquidatable]
 
 
+@exact
 def run_liquidations(ex, max_rounds: int = 1000) -> list:
     """Liquidate until no bucket is liquidatable (ADL and socialized losses can cascade)."""
     start = len(ex.events)
@@ -164,6 +165,7 @@ def charge_liquidation_fee(ex, acct, place, positions, left: Decimal) -> None:
 
 
 # --- deficits ----------------------------------------------------------------------------------
+@exact
 def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None) -> Decimal:
     """Bring ``place`` (below zero by ``due``) back to zero: the insurance fund first; then, under
     socialized loss, the traders in profit; the rest is unrecovered. Returns the unrecovered

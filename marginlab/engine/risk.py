@@ -23,16 +23,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .contracts import ContractSpec
-from .numbers import ZERO
+from .numbers import ZERO, exact
 from .position import Position
 from .rules import MARK, VenueRules
 
 
+@exact
 def mm_basis_price(pos: Position, mark: Decimal, rules: VenueRules) -> Decimal:
     """B: the price at which the venue measures maintenance margin."""
     return mark if rules.mm_basis == MARK else pos.entry_price
 
 
+@exact
 def maintenance_margin(pos: Position, mark: Decimal, spec: ContractSpec,
                        rules: VenueRules) -> Decimal:
     """MM = tier_MM(Q * B) (+ Q * B * taker_fee when the closing fee counts)."""
@@ -51,16 +53,19 @@ class Risk:
     initial: Decimal
     maintenance: Decimal
 
+    @exact
     def __add__(self, other: Risk) -> Risk:
         return Risk(self.equity + other.equity, self.initial + other.initial,
                     self.maintenance + other.maintenance)
 
     @property
+    @exact
     def is_liquidatable(self) -> bool:
         """Margin ratio at or above 100 %: equity <= maintenance margin (and something open)."""
         return self.maintenance > 0 and self.equity <= self.maintenance
 
     @property
+    @exact
     def margin_ratio(self) -> Decimal:
         """MM / equity; infinite once equity is gone, 0 with nothing open."""
         if self.maintenance == 0:
@@ -70,11 +75,13 @@ class Risk:
         return self.maintenance / self.equity
 
     @property
+    @exact
     def free(self) -> Decimal:
         """Equity not tied up as initial margin (never below zero)."""
         return max(ZERO, self.equity - self.initial)
 
 
+@exact
 def bucket_risk(collateral: Decimal, positions, marks, contracts, rules: VenueRules) -> Risk:
     """Risk of ``collateral`` backing ``positions`` at ``marks`` (dict symbol -> mark)."""
     equity, initial, maint = collateral, ZERO, ZERO

@@ -28,8 +28,10 @@ then ADL or socialized loss, see :mod:`marginlab.liquidation`).
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -48,8 +50,9 @@ from ..engine.errors import (
 )
 from ..engine.exchange import Exchange
 from ..engine.money import floor_to
-from ..engine.numbers import ZERO, to_decimal
-from ..engine.rules import BINANCE
+from ..engine.numbers import MAX_AMOUNT, MAX_LEVERAGE, MAX_PRICE, ZERO, exact, to_decimal
+from ..engine.rules import BINANCE, venue_rules
+from .inputs import real, whole
 
 ETH, BTC = "ETH-PERP", "BTC-PERP"
 SYMBOLS = (ETH, BTC)
@@ -59,24 +62,26 @@ DEFAULT_SHOCK = {ETH: -0.15}
 DEFAULT_DEPTH = {ETH: 30_000, BTC: 30_000}  # USD of forced selling per 1 % move (a toy market)
 FORCED = ("liquidation", "adl")
 LOSS_KINDS = ("liquidation", "insurance fund", "adl", "socialized loss", "unrecovered loss")
+MAX_TRADERS = 100_000  # each trader is an engine account, opened one event at a time
 
 
 # --- the crowd ---------------------------------------------------------------------------------
-def _range(value, what: str, error, minimum: float) -> tuple[float, float]:
+def _range(value, what: str, error, minimum: float, maximum: float) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in value)
     except (TypeError, ValueError):
         raise error(f"{what} must be a (low, high) pair of numbers, got {value!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < minimum or hi < lo:
-        raise error(f"{what} must be a (low, high) pair with {minimum} <= low <= high, "
-                    f"got {value!r}")
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not minimum <= lo <= hi <= maximum:
+        raise error(f"{what} must be a (low, high) pair with {minimum:g} <= low <= high <= "
+                    f"{maximum:g}, got {value!r}")
     return lo, hi
 
 
 def _share(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+    x = real(value, what, error=ConfigurationError)
+    if not 0 <= x <= 1:
         raise ConfigurationError(f"{what} must be a fraction between 0 and 1, got {value!r}")
-    return float(value)
+    return x
 
 
 def _open(acct, symbol: str, sign: int, margin: Decimal, leverage: int) -> Decimal:
@@ -94,6 +99,7 @@ def _open(acct, symbol: str, sign: int, margin: Decimal, leverage: int) -> Decim
     return ZERO
 
 
+@exact
 def crowd(n_traders=40, mode="cross", seed=0, deposit=(500, 5_000), leverage=(3, 25),
           eth_share=0.6, long_share=0.8, marks=None, rules=BINANCE, insurance_fund=10_000,
           btc_only_share=0.25, commit=(0.6, 0.9)) -> Exchange:
@@ -105,24 +111,22 @@ def crowd(n_traders=40, mode="cross", seed=0, deposit=(500, 5_000), leverage=(3,
     put it all on BTC-PERP. ``marks`` are the opening prices (default ETH 2,000, BTC 50,000).
     The same arguments with the other ``mode`` give the twin crowd (see :func:`traders`).
     """
-    if isinstance(n_traders, bool) or not isinstance(n_traders, numbers.Integral) \
-            or n_traders < 1:
-        raise ConfigurationError(f"n_traders must be a whole number of at least 1, "
-                                 f"got {n_traders!r}")
+    if whole(n_traders, "n_traders", 1, ConfigurationError) > MAX_TRADERS:
+        raise ConfigurationError(f"n_traders must be at most {MAX_TRADERS:,} (each trader is "
+                                 f"an account of the exact engine), got {n_traders!r}")
     if mode not in MODES:
         raise MarginModeError(f"mode must be 'cross' or 'isolated', got {mode!r}")
-    dep = _range(deposit, "deposit", InvalidAmountError, 1)
-    lev = _range(leverage, "leverage", InvalidLeverageError, 1)
+    dep = _range(deposit, "deposit", InvalidAmountError, 1, float(MAX_AMOUNT))
+    lev = _range(leverage, "leverage", InvalidLeverageError, 1, float(MAX_LEVERAGE))
     if math.ceil(lev[0]) > math.floor(lev[1]):
         raise InvalidLeverageError(f"leverage {leverage!r} holds no whole number")
-    com = _range(commit, "commit", ConfigurationError, 0)
-    if com[1] > 1:
-        raise ConfigurationError(f"commit is a share of the deposit, at most 1; got {commit!r}")
+    com = _range(commit, "commit", ConfigurationError, 0, 1)
     eth_share, long_share = _share(eth_share, "eth_share"), _share(long_share, "long_share")
     btc_only_share = _share(btc_only_share, "btc_only_share")
+    rules = venue_rules(rules)
 
     n = int(n_traders)
-    rng = np.random.default_rng(seed)  # every draw happens here, before the mode matters
+    rng = np.random.default_rng(whole(seed, "seed", 0, ConfigurationError))  # every draw, here
     deposits = np.round(rng.uniform(*dep, n))
     leverages = rng.integers(math.ceil(lev[0]), math.floor(lev[1]) + 1, n)
     commits = np.round(rng.uniform(*com, n), 2)
@@ -147,6 +151,15 @@ def crowd(n_traders=40, mode="cross", seed=0, deposit=(500, 5_000), leverage=(3,
     return ex
 
 
+def _check_crowd_kwargs(kwargs: dict) -> None:
+    """The extra keyword arguments passed on to :func:`crowd` must be some of its own."""
+    known = set(inspect.signature(crowd).parameters) - {"n_traders", "mode", "seed"}
+    if unknown := sorted(set(kwargs) - known):
+        raise ConfigurationError(f"unknown crowd setting(s): {', '.join(unknown)}; the crowd "
+                                 f"takes {', '.join(sorted(known))}")
+
+
+@exact
 def traders(ex: Exchange) -> pd.DataFrame:
     """One row per trader: mode, deposit, leverage and the open sizes (signed, 0 if none).
 
@@ -168,8 +181,11 @@ def traders(ex: Exchange) -> pd.DataFrame:
 
 
 # --- cascades ----------------------------------------------------------------------------------
+@exact
 def _on_tick(value: Decimal, tick: Decimal) -> Decimal:
-    """``value`` rounded to the nearest tick (half to even), never below one tick."""
+    """``value`` rounded to the nearest tick (half to even), from one tick up to the engine's
+    largest price (a book pushed further stops there)."""
+    value = min(max(value, tick), MAX_PRICE)
     return max(tick, (value / tick).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * tick)
 
 
@@ -191,6 +207,7 @@ def _time(t0, r: int):
     return t0 + r if isinstance(t0, numbers.Number) else t0
 
 
+@exact
 def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -> pd.DataFrame:
     """Shock the marks, then let forced orders move them, round after round.
 
@@ -207,6 +224,11 @@ def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -
     their position in that symbol so far).
     """
     depths = {}
+    for name, given in (("shock", shock), ("depth", depth)):
+        if not isinstance(given, Mapping):
+            raise ConfigurationError(f"{name} must be a dict {{symbol: number}} such as "
+                                     f"{{'ETH-PERP': {-0.15 if name == 'shock' else 30_000}}}, "
+                                     f"got {given!r}")
     for s, d in dict(depth).items():
         ex.contract(s)
         depths[s] = to_decimal(d, f"depth of {s}", InvalidAmountError)
@@ -268,6 +290,7 @@ class CascadeTwins:
         return self.tables[mode]
 
 
+@exact
 def cascade_twins(n_traders=40, shock=None, depth=None, seed=0, max_rounds=100,
                   **crowd_kwargs) -> CascadeTwins:
     """The same crowd in cross and in isolated margin, hit by the same shock.
@@ -278,6 +301,7 @@ def cascade_twins(n_traders=40, shock=None, depth=None, seed=0, max_rounds=100,
     """
     shock = DEFAULT_SHOCK if shock is None else shock
     depth = DEFAULT_DEPTH if depth is None else depth
+    _check_crowd_kwargs(crowd_kwargs)
     tables, people, exchanges, rows = {}, {}, {}, []
     for mode in MODES:
         ex = crowd(n_traders, mode=mode, seed=seed, **crowd_kwargs)
@@ -331,15 +355,17 @@ def _check_prices(prices, contracts) -> pd.DataFrame:
         raise InvalidPathError("prices has no rows: the first row holds the opening prices")
     for column in prices.columns:
         values = pd.to_numeric(prices[column], errors="coerce").astype(float)
-        bad = ~((values > 0) & (values < np.inf))  # NaN and text fail both comparisons
+        bad = ~((values > 0) & (values <= float(MAX_PRICE)))  # NaN and text fail both
         if bad.any():
             row = prices.index[bad.to_numpy().argmax()]
             raise InvalidPathError(
                 f"prices[{column!r}] at row {row!r} is {prices[column][row]!r}: every price must "
-                f"be a finite number above zero ({int(bad.sum())} such value(s) in {column})")
+                f"be a finite number above zero and at most {MAX_PRICE:,f} "
+                f"({int(bad.sum())} such value(s) in {column})")
     return prices
 
 
+@exact
 def simulate_market(prices: pd.DataFrame, n_traders=40, mode="cross", rules=BINANCE,
                     insurance_fund=5_000, seed=0, **crowd_kwargs) -> MarketRun:
     """Replay ``prices`` (one column per symbol, one row per step) on a seeded crowd.
@@ -352,6 +378,7 @@ def simulate_market(prices: pd.DataFrame, n_traders=40, mode="cross", rules=BINA
     if "marks" in crowd_kwargs:
         raise ConfigurationError("simulate_market opens the crowd at the first row of prices; "
                                  "do not pass marks")
+    _check_crowd_kwargs(crowd_kwargs)
     ex = Exchange()  # only for the listed contracts, to check the columns
     prices = _check_prices(prices, ex.contracts)
     ticks = {c: ex.contract(c).tick_size for c in prices.columns}

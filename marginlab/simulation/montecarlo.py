@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InvalidLeverageError, InvalidPathError
 from ..engine.money import floor_to
+from . import inputs
 from .paths import HOUR, correlated_gbm
 from .replay import MODES, Leg, replay
 
@@ -41,6 +42,7 @@ Z95 = 1.959963984540054
 
 def wilson_interval(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """95 % (by default) Wilson score interval for k successes out of n trials."""
+    inputs.check_counts(**locals())
     k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -61,6 +63,7 @@ def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) 
     """The ETH and BTC longs that ``committed`` of ``deposit`` pays for at ``leverage``, initial
     margin and opening fee included: ``Q = budget / (P / L + P * taker_fee)``, rounded down to the
     lot size."""
+    leverage, deposit, committed, eth_share = inputs.check_legs_for(**locals())
     start = start or {"ETH-PERP": 2_000, "BTC-PERP": 50_000}
     budget = Decimal(str(deposit)) * Decimal(str(committed))
     lev = Decimal(str(leverage))
@@ -83,6 +86,7 @@ def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: 
     (see the module docstring). ``sigma`` is the annual volatility per symbol (default ETH 80 %,
     BTC 60 %). ``progress``: show a progress bar (default: only for runs of over 10 million
     position-steps)."""
+    leverages, days, deposit = inputs.check_odds(**locals())
     leverages = list(leverages)
     if not leverages:
         raise InvalidLeverageError("give at least one leverage")

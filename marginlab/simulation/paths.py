@@ -26,47 +26,35 @@ f rises in equal parts from 0 to 1 over ``over`` steps (a straight line in log p
 
 from __future__ import annotations
 
+import gzip
 import math
-import numbers
+import os
+import zlib
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime
+from pathlib import Path
 
+import dateutil.parser
 import numpy as np
 import pandas as pd
 
 from ..engine.errors import InvalidPathError, PriceDataError
+from .inputs import (
+    CORRELATED_FACTOR,
+    GBM_FACTOR,
+    JUMP_FACTOR,
+    is_number,
+    path_memory,
+    positive,
+    real,
+    whole,
+)
 
 HOUR = 1 / (365 * 24)  # one hour, in years
+MAX_JUMPS_PER_STEP = 1_000_000  # numpy's Poisson draws refuse much larger means
 
 
 # ----------------------------------------------------------------------------- checks
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool)
-
-
-def _real(value, name: str, minimum: float | None = None) -> float:
-    """``value`` as a float; it must be a finite number, at least ``minimum`` if given."""
-    if not _is_number(value) or not math.isfinite(value):
-        raise InvalidPathError(f"{name} must be a finite number, got {value!r}")
-    if minimum is not None and value < minimum:
-        limit = "not be negative" if minimum == 0 else f"be at least {minimum}"
-        raise InvalidPathError(f"{name} must {limit}, got {value!r}")
-    return float(value)
-
-
-def _positive(value, name: str) -> float:
-    if _real(value, name) <= 0:
-        raise InvalidPathError(f"{name} must be above zero, got {value!r}")
-    return float(value)
-
-
-def _whole(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidPathError(f"{name} must be a whole number of at least {minimum}, "
-                               f"got {value!r}")
-    return int(value)
-
-
 def check_path(prices, name: str = "price path") -> np.ndarray:
     """Return ``prices`` as a new float64 array, or raise ``InvalidPathError`` if a value is
     NaN, infinite or not above zero, saying how many there are and where the first one is."""
@@ -94,20 +82,30 @@ def check_path(prices, name: str = "price path") -> np.ndarray:
 # ----------------------------------------------------------------------------- random paths
 def _log_steps(rng, sigma, mu, dt, shape) -> np.ndarray:
     """Log returns of GBM steps: (mu - sigma^2/2) dt + sigma sqrt(dt) Z."""
-    return (mu - sigma**2 / 2) * dt + sigma * math.sqrt(dt) * rng.standard_normal(shape)
+    sigma, mu, dt = np.float64(sigma), np.float64(mu), np.float64(dt)  # inf, not OverflowError
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (mu - sigma**2 / 2) * dt + sigma * np.sqrt(dt) * rng.standard_normal(shape)
 
 
 def _grow(s0, log_returns) -> np.ndarray:
-    """Prices from a start price and log returns along axis 1 (column 0 is s0 exactly)."""
+    """Prices from a start price and log returns along axis 1 (column 0 is s0 exactly).
+
+    Raises ``InvalidPathError`` if a price overflows to infinity or underflows to zero."""
     start = np.zeros_like(log_returns[:, :1])
-    return s0 * np.exp(np.concatenate([start, np.cumsum(log_returns, axis=1)], axis=1))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        prices = s0 * np.exp(np.concatenate([start, np.cumsum(log_returns, axis=1)], axis=1))
+    if not ((prices > 0) & (prices < np.inf)).all():
+        raise InvalidPathError(
+            "these settings take prices to infinity or to zero (a float64 holds about 1e-308 to "
+            "1e308): lower sigma, mu, dt, the jump sizes or the number of steps")
+    return prices
 
 
 def _gbm_inputs(s0, sigma, steps, paths, dt, mu, seed) -> tuple:
     """The checked common arguments of ``gbm`` and ``jump_diffusion``."""
-    return (_positive(s0, "s0"), _real(sigma, "sigma (volatility)", 0), _whole(steps, "steps"),
-            _whole(paths, "paths"), _positive(dt, "dt"), _real(mu, "mu (drift)"),
-            _whole(seed, "seed", 0))
+    return (positive(s0, "s0"), real(sigma, "sigma (volatility)", 0), whole(steps, "steps"),
+            whole(paths, "paths"), positive(dt, "dt"), real(mu, "mu (drift)"),
+            whole(seed, "seed", 0))
 
 
 def gbm(s0, sigma, steps, paths=1, dt=HOUR, mu=0.0, seed=0) -> np.ndarray:
@@ -115,6 +113,7 @@ def gbm(s0, sigma, steps, paths=1, dt=HOUR, mu=0.0, seed=0) -> np.ndarray:
 
     ``sigma`` and ``mu`` are annual, ``dt`` is the step in years (default one hour)."""
     s0, sigma, steps, paths, dt, mu, seed = _gbm_inputs(s0, sigma, steps, paths, dt, mu, seed)
+    path_memory(paths, steps, 1, GBM_FACTOR, "gbm")
     rng = np.random.default_rng(seed)
     return _grow(s0, _log_steps(rng, sigma, mu, dt, (paths, steps)))
 
@@ -128,8 +127,12 @@ def jump_diffusion(s0, sigma, steps, paths=1, jump_rate=12.0, jump_mean=-0.05, j
     so mostly sudden drops). The drift is not corrected for the jumps: they pull prices down.
     With ``jump_rate=0`` the result is exactly ``gbm`` with the same arguments."""
     s0, sigma, steps, paths, dt, mu, seed = _gbm_inputs(s0, sigma, steps, paths, dt, mu, seed)
-    rate, mean = _real(jump_rate, "jump_rate", 0), _real(jump_mean, "jump_mean")
-    std = _real(jump_std, "jump_std", 0)
+    rate, mean = real(jump_rate, "jump_rate", 0), real(jump_mean, "jump_mean")
+    std = real(jump_std, "jump_std", 0)
+    if rate * dt > MAX_JUMPS_PER_STEP:
+        raise InvalidPathError(f"jump_rate x dt is {rate * dt:g} jumps per step on average; at "
+                               f"most {MAX_JUMPS_PER_STEP:,} can be drawn")
+    path_memory(paths, steps, 1, JUMP_FACTOR, "jump_diffusion")
     rng = np.random.default_rng(seed)
     log_returns = _log_steps(rng, sigma, mu, dt, (paths, steps))
     jumps = rng.poisson(rate * dt, (paths, steps))
@@ -141,8 +144,8 @@ def jump_diffusion(s0, sigma, steps, paths=1, jump_rate=12.0, jump_mean=-0.05, j
 def _correlation(corr, names: list[str]) -> np.ndarray:
     """Checked n x n correlation matrix from one number (every pair) or a matrix."""
     n = len(names)
-    if _is_number(corr):
-        matrix = np.full((n, n), _real(corr, "corr"))
+    if is_number(corr):
+        matrix = np.full((n, n), real(corr, "corr"))
         np.fill_diagonal(matrix, 1.0)
     else:
         try:
@@ -188,19 +191,21 @@ def correlated_gbm(s0: dict[str, float], sigma: dict[str, float], corr, steps, p
             raise InvalidPathError(f"{label} must have the same keys as s0: {names}; "
                                    f"got {list(values)}")
     mu = mu if isinstance(mu, dict) else dict.fromkeys(names, 0.0 if mu is None else mu)
-    start = np.array([_positive(s0[k], f"s0[{k!r}]") for k in names])
-    vol = np.array([_real(sigma[k], f"sigma[{k!r}]", 0) for k in names])
-    drift = np.array([_real(mu[k], f"mu[{k!r}]") for k in names])
+    start = np.array([positive(s0[k], f"s0[{k!r}]") for k in names])
+    vol = np.array([real(sigma[k], f"sigma[{k!r}]", 0) for k in names])
+    drift = np.array([real(mu[k], f"mu[{k!r}]") for k in names])
     matrix = _correlation(corr, names)
-    steps, paths = _whole(steps, "steps"), _whole(paths, "paths")
-    dt, seed = _positive(dt, "dt"), _whole(seed, "seed", 0)
+    steps, paths = whole(steps, "steps"), whole(paths, "paths")
+    dt, seed = positive(dt, "dt"), whole(seed, "seed", 0)
+    path_memory(paths, steps, len(names), CORRELATED_FACTOR, "correlated_gbm")
     try:
         factor = np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:  # semi-definite (e.g. corr = 1): use the eigen decomposition
         values, vectors = np.linalg.eigh(matrix)
         factor = vectors * np.sqrt(np.clip(values, 0, None))
     shocks = np.random.default_rng(seed).standard_normal((paths, steps, len(names))) @ factor.T
-    log_returns = (drift - vol**2 / 2) * dt + vol * math.sqrt(dt) * shocks
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_returns = (drift - vol**2 / 2) * dt + vol * math.sqrt(dt) * shocks
     return _grow(start, log_returns)
 
 
@@ -214,8 +219,8 @@ def with_crash(path, at, drop, over=1) -> np.ndarray:
     if array.ndim not in (1, 2):
         raise InvalidPathError(f"path must have 1 or 2 dimensions, got shape {array.shape}")
     last = array.shape[-1] - 1
-    at, over = _whole(at, "at", 0), _whole(over, "over")
-    drop = _real(drop, "drop", 0)
+    at, over = whole(at, "at", 0), whole(over, "over")
+    drop = real(drop, "drop", 0)
     if drop >= 1:
         raise InvalidPathError(f"drop must be below 1 (1 would be a price of zero), got {drop}")
     if at + over - 1 > last:
@@ -314,7 +319,7 @@ def scenario(name: str, steps_per_hour=1) -> pd.DataFrame:
     if name not in SCENARIOS:
         raise InvalidPathError(f"unknown scenario {name!r}; choose one of: "
                                f"{', '.join(SCENARIOS)}")
-    per_hour = _whole(steps_per_hour, "steps_per_hour")
+    per_hour = whole(steps_per_hour, "steps_per_hour")
     chosen = SCENARIOS[name]
     hours, btc, eth = np.array(chosen.anchors, dtype=np.float64).T
     step = np.arange(int(hours[-1]) * per_hour + 1)
@@ -331,6 +336,134 @@ def scenario(name: str, steps_per_hour=1) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- CSV files
 _MISSING = {"", "nan", "na", "n/a", "null", "none"}
+_GZIP = b"\x1f\x8b"  # the first two bytes of every gzip file
+_PRICE_COLUMNS = ("open", "high", "low", "close")
+
+
+def load_ohlc_csv(source, time_column="timestamp") -> pd.DataFrame:
+    """Read an OHLC price file (a path or an open file) and check it, row by row.
+
+    Needed columns: ``time_column`` and ``open, high, low, close`` (any case, spaces around the
+    names ignored); ``volume`` is optional. The file must be UTF-8 text (a name ending in
+    ``.gz`` is decompressed). Times without a time zone are taken as UTC; a time needs its
+    date: ISO times such as ``2020-03-12 14:00`` are safest. Raises ``PriceDataError`` naming
+    the first problem and its row (row 1 is the first line under the header). Returns float64
+    columns ``open, high, low, close[, volume]`` indexed by UTC times, in an index named
+    "time".
+
+    The stages: read the text (:func:`_read_table`), check the header (:func:`_header`), read
+    the times (:func:`_times`) and the prices (:func:`_prices`), check each candle
+    (:func:`_check_candles`) and the order of the times (:func:`_check_order`)."""
+    if not isinstance(time_column, str) or not time_column.strip():
+        raise PriceDataError(f"time_column must be a column name, got {time_column!r}")
+    time_column = time_column.strip().lower()
+    raw = _header(_read_table(source, time_column), time_column)
+    texts = raw[time_column].str.strip()
+
+    def row(i: int) -> str:  # "row 17 (2020-03-12 14:00)": row number and its time, as written
+        return f"row {i + 1} ({texts.iloc[i]})"
+
+    times = _times(texts, time_column)
+    values = _prices(raw, row)
+    _check_candles(values, row)
+    _check_order(times, row)
+    return values.set_index(pd.DatetimeIndex(times, name="time"))
+
+
+def _read_table(source, time_column: str) -> pd.DataFrame:
+    """Every cell as text, the header as the first row (so repeated names stay visible)."""
+    if isinstance(source, str | os.PathLike):
+        _check_file(Path(source))
+    try:
+        return pd.read_csv(source, dtype=str, keep_default_na=False, header=None,
+                           encoding="utf-8").fillna("")  # cells missing at the end of a line
+    except pd.errors.EmptyDataError:
+        raise PriceDataError("the file is empty: it needs a header line such as "
+                             f"'{time_column},open,high,low,close' and rows of prices") from None
+    except pd.errors.ParserError as exc:
+        raise PriceDataError(f"the file is not a valid CSV: {exc}") from None
+    except UnicodeDecodeError as exc:
+        if bytes(exc.object[:2]) == _GZIP:
+            raise PriceDataError(_gzipped(source)) from None
+        raise PriceDataError(f"the file is not UTF-8 text: byte {exc.object[exc.start]:#04x} at "
+                             f"position {exc.start} cannot be read; save it as CSV UTF-8") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise PriceDataError(f"the file is not a valid gzip file ({exc})") from None
+    except (TypeError, ValueError) as exc:  # neither a path nor an open file
+        raise PriceDataError(f"source must be a file path or an open file, got {source!r} "
+                             f"({exc})") from None
+    except OSError as exc:
+        raise PriceDataError(f"the file cannot be read: {exc}") from None
+
+
+def _check_file(path: Path) -> None:
+    """A file that exists, is not a folder, can be read, and is not gzip under another name."""
+    if not path.exists():
+        raise PriceDataError(f"no file at {str(path)!r}: check the name and the folder "
+                             f"(the current folder is {os.getcwd()!r})")
+    if path.is_dir():
+        raise PriceDataError(f"{str(path)!r} is a folder, not a file: give the path of the CSV "
+                             f"file inside it")
+    try:
+        with path.open("rb") as file:
+            start = file.read(2)
+    except OSError as exc:
+        raise PriceDataError(f"the file {str(path)!r} cannot be read: {exc.strerror}") from None
+    if start == _GZIP and not path.name.lower().endswith(".gz"):
+        raise PriceDataError(_gzipped(path))
+
+
+def _gzipped(source) -> str:
+    name = f" {str(source)!r}" if isinstance(source, str | os.PathLike) else ""
+    return (f"the file{name} is gzip-compressed: decompress it first (gunzip), or give it a "
+            f"name ending in .gz so that it is decompressed as it is read")
+
+
+def _header(raw: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    """The rows under the header, with the column names stripped and in lower case; refuses
+    repeated and missing columns and a file without rows."""
+    names = [str(name).replace("\ufeff", "").strip().lower() for name in raw.iloc[0]]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise PriceDataError(f"column(s) appearing more than once: {', '.join(repeated)}")
+    missing = [c for c in (time_column, *_PRICE_COLUMNS) if c not in names]
+    if missing:
+        raise PriceDataError(f"missing column(s): {', '.join(missing)}; "
+                             f"the file has: {', '.join(names)}")
+    if len(raw) == 1:
+        raise PriceDataError("the file has a header but no rows of prices")
+    rows = raw.iloc[1:].reset_index(drop=True)
+    rows.columns = names
+    return rows
+
+
+def _times(texts: pd.Series, time_column: str) -> pd.Series:
+    """UTC times; refuses an empty cell, a text that is not a date/time and a time whose date
+    (or year) is missing, which would silently become today's date (or the year 1)."""
+    times = pd.Series(pd.to_datetime(texts, utc=True, errors="coerce", format="mixed"))
+    if times.isna().any():
+        i = int(np.flatnonzero(times.isna())[0])
+        what = "is empty" if texts.iloc[i] == "" else f"{texts.iloc[i]!r} is not a date/time"
+        raise PriceDataError(f"row {i + 1}: {time_column} {what} (write e.g. 2020-03-12 14:00)")
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    suspects = ((times.dt.normalize() - today).abs() <= pd.Timedelta(days=1)) | \
+        (times.dt.year < 1900)
+    for i in np.flatnonzero(suspects.to_numpy()):
+        if _lacks_date(texts.iloc[i]):
+            raise PriceDataError(f"row {i + 1}: {time_column} {texts.iloc[i]!r} has no full date "
+                                 f"(day, month and year); write e.g. 2020-03-12 14:00")
+    return times
+
+
+def _lacks_date(text: str) -> bool:
+    """True if ``text`` reads as a time whose day, month or year is filled in from elsewhere:
+    read with two different default dates, it gives two different times."""
+    try:
+        first = dateutil.parser.parse(text, default=datetime(2001, 1, 1))
+        second = dateutil.parser.parse(text, default=datetime(2002, 2, 2))
+    except (ValueError, OverflowError):
+        return False
+    return first.date() != second.date()
 
 
 def _first(mask: pd.DataFrame) -> tuple[int, str] | None:
@@ -340,48 +473,10 @@ def _first(mask: pd.DataFrame) -> tuple[int, str] | None:
     return None if rows.size == 0 else (int(rows[0]), mask.columns[cells[rows[0]].argmax()])
 
 
-def load_ohlc_csv(source, time_column="timestamp") -> pd.DataFrame:
-    """Read an OHLC price file (a path or an open file) and check it, row by row.
-
-    Needed columns: ``time_column`` and ``open, high, low, close`` (any case, spaces around the
-    names ignored); ``volume`` is optional. Times without a time zone are taken as UTC; ISO
-    times such as ``2020-03-12 14:00`` are safest. Raises ``PriceDataError`` naming the first
-    problem and its row (row 1 is the first line under the header). Returns float64 columns
-    ``open, high, low, close[, volume]`` indexed by UTC times, in an index named "time"."""
-    if not isinstance(time_column, str) or not time_column.strip():
-        raise PriceDataError(f"time_column must be a column name, got {time_column!r}")
-    time_column = time_column.strip().lower()
-    try:
-        raw = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise PriceDataError("the file is empty: it needs a header line such as "
-                             f"'{time_column},open,high,low,close' and rows of prices") from None
-    except pd.errors.ParserError as exc:
-        raise PriceDataError(f"the file is not a valid CSV: {exc}") from None
-    raw = raw.fillna("")  # cells missing at the end of a short line
-    raw.columns = [str(column).strip().lower() for column in raw.columns]
-    repeated = sorted(set(raw.columns[raw.columns.duplicated()]))
-    if repeated:
-        raise PriceDataError(f"column(s) appearing more than once: {', '.join(repeated)}")
-    missing = [c for c in (time_column, "open", "high", "low", "close") if c not in raw.columns]
-    if missing:
-        raise PriceDataError(f"missing column(s): {', '.join(missing)}; "
-                             f"the file has: {', '.join(raw.columns)}")
-    if raw.empty:
-        raise PriceDataError("the file has a header but no rows of prices")
-
-    texts = raw[time_column].str.strip()
-
-    def row(i: int) -> str:  # "row 17 (2020-03-12 14:00)": row number and its time, as written
-        return f"row {i + 1} ({texts.iloc[i]})"
-
-    times = pd.Series(pd.to_datetime(texts, utc=True, errors="coerce", format="mixed"))
-    if times.isna().any():
-        i = int(np.flatnonzero(times.isna())[0])
-        what = "is empty" if texts.iloc[i] == "" else f"{texts.iloc[i]!r} is not a date/time"
-        raise PriceDataError(f"row {i + 1}: {time_column} {what} (write e.g. 2020-03-12 14:00)")
-
-    columns = [c for c in ("open", "high", "low", "close", "volume") if c in raw.columns]
+def _prices(raw: pd.DataFrame, row) -> pd.DataFrame:
+    """The open, high, low, close (and volume) cells as float64: finite, prices above zero,
+    volume not negative, none missing."""
+    columns = [c for c in (*_PRICE_COLUMNS, "volume") if c in raw.columns]
     cells = raw[columns].apply(lambda column: column.str.strip())
     empty = cells.apply(lambda column: column.str.lower().isin(_MISSING))
     values = cells.mask(empty).apply(pd.to_numeric, errors="coerce").astype(np.float64)
@@ -398,6 +493,11 @@ def load_ohlc_csv(source, time_column="timestamp") -> pd.DataFrame:
             text = cells[c].iloc[i]
             raise PriceDataError(f"{row(i)}: " + message.format(
                 c=c, text=text, shown=text or "empty", value=values[c].iloc[i]))
+    return values
+
+
+def _check_candles(values: pd.DataFrame, row) -> None:
+    """low <= min(open, close) and max(open, close) <= high on every row."""
     top, bottom = values[["open", "close"]].max(axis=1), values[["open", "close"]].min(axis=1)
     wrong = (values["high"] < top) | (values["low"] > bottom)
     if wrong.any():
@@ -406,6 +506,10 @@ def load_ohlc_csv(source, time_column="timestamp") -> pd.DataFrame:
         raise PriceDataError(f"{row(i)}: " + (
             f"high {high} is below max(open, close) = {top.iloc[i]}" if high < top.iloc[i] else
             f"low {low} is above min(open, close) = {bottom.iloc[i]}"))
+
+
+def _check_order(times: pd.Series, row) -> None:
+    """Every time once, in increasing order."""
     repeats = times.duplicated()
     if repeats.any():
         i = int(np.flatnonzero(repeats)[0])
@@ -416,4 +520,3 @@ def load_ohlc_csv(source, time_column="timestamp") -> pd.DataFrame:
         i = int(np.flatnonzero(earlier)[0])
         raise PriceDataError(f"timestamps are not in increasing order: {row(i)} comes before "
                              f"{row(i - 1)}; sort the file by time")
-    return values.set_index(pd.DatetimeIndex(times, name="time"))

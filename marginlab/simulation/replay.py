@@ -37,7 +37,8 @@ import pandas as pd
 
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
-from ..engine.rules import BANKRUPTCY, BINANCE, MARK, VenueRules
+from ..engine.rules import BANKRUPTCY, BINANCE, MARK, VenueRules, venue_rules
+from . import inputs
 
 MODES = ("cross", "isolated")
 NO_LIQUIDATION = -1
@@ -257,6 +258,8 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
     replay every price path (see the module docstring). ``funding_rate`` (a number, or one per
     step) is paid every ``funding_every`` steps. Paths are processed ``chunk`` at a time, so
     memory stays small whatever the number of paths."""
+    legs = inputs.check_replay(**locals())
+    rules = venue_rules(rules)
     paths = price_paths(prices, symbols)
     contracts = DEFAULT_CONTRACTS if contracts is None else contracts
     if not isinstance(contracts, dict):
@@ -362,6 +365,8 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
                        modes=MODES) -> Replay:
     """:func:`replay` done by the event engine (:class:`marginlab.Exchange`), path by path and
     step by step: slow, exact, and the reference the vectorized replay is tested against."""
+    legs = inputs.check_replay(**locals())
+    rules = venue_rules(rules)
     from ..engine.exchange import Exchange
 
     paths = price_paths(prices, symbols)
