@@ -35,6 +35,7 @@ EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 BUILD_BUDGET_S = 240  # measured here: about 20 s; CI's whole run has 90 minutes
 PICTURES = ("image/png", "image/jpeg", "image/gif")
 
+pytest.importorskip("sphinx", reason="the site extra is not installed (pip install -e '.[site]')")
 _spec = importlib.util.spec_from_file_location("stored_pictures",
                                                BOOK / "_ext" / "stored_pictures.py")
 stored_pictures = importlib.util.module_from_spec(_spec)

@@ -10,6 +10,10 @@ every stored picture's hash to its text alternative and puts it on the page's im
 3. else the cell's description in the lesson: the first sentence of the markdown just above it.
 
 A picture left without any text alternative is a warning, so the strict build (``-W``) fails.
+
+It also drops a script a page would include twice: sphinx-thebe 0.3.1 under Sphinx 7 adds its
+inline configuration twice, and the second copy throws "Identifier 'THEBE_JS_URL' has already
+been declared" on every page.
 """
 
 from __future__ import annotations
@@ -100,6 +104,18 @@ def give_pictures_their_alt(app, doctree) -> None:
                            location=image, type="marginlab", subtype="alt")
 
 
+def each_script_once(app, pagename, templatename, context, doctree) -> None:
+    once, seen = [], set()
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "",  # None and "" both mean inline
+               repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            once.append(script)
+    context["script_files"] = once
+
+
 def setup(app):
     app.connect("doctree-read", give_pictures_their_alt)
+    app.connect("html-page-context", each_script_once)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
