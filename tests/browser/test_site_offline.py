@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import NOT_LOCAL
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_site import build_site  # noqa: E402  (the same build as the link check)
+
+NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:)")  # as conftest's
 
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -129,3 +131,15 @@ def test_a_glossary_link_lands_on_its_term(offline, site_url):
         arg=term.element_handle())
     assert "Isolated margin" in term.inner_text()
     assert offline.left_the_machine == [] and offline.errors == []
+
+
+def test_the_offline_check_notices_a_request_that_would_leave(offline, site_url):
+    offline.goto(f"{site_url}/search.html", wait_until="load")
+    offline.evaluate("""() => new Promise(done => {
+        const img = document.createElement('img');
+        img.onerror = img.onload = () => done();
+        img.src = 'https://cdn.example.org/font-or-picture.png';
+        document.body.appendChild(img);
+    })""")
+    assert offline.left_the_machine == ["https://cdn.example.org/font-or-picture.png"]
+    assert offline.evaluate(BROKEN_PICTURES) == ["https://cdn.example.org/font-or-picture.png"]
