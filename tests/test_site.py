@@ -322,3 +322,4 @@ def test_alt_text_comes_from_the_output_then_the_cell():
     assert alts(nb(cell_meta={"alt": "From the cell"})) == {digest: "From the cell"}
     assert alts(nb()) == {digest: "The pool, after the crash."}
     assert alts(nb(above="")) == {digest: "Heading"}
+    assert alts(nb(above="A 30 % crash at 20x:\n")) == {digest: "A 30 % crash at 20x"}

@@ -43,8 +43,11 @@ def plain(markdown: str) -> str:
 
 
 def first_sentence(text: str) -> str:
+    """Up to the first full stop, question or exclamation mark, or the colon that introduces the
+    picture (the colon itself dropped)."""
     match = re.match(r"(.+?[.!?:])(\s|$)", text)
-    return match.group(1) if match else text
+    sentence = match.group(1) if match else text
+    return sentence[:-1] if sentence.endswith(":") else sentence
 
 
 def cell_description(cells: list[dict], index: int) -> str:
