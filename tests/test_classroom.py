@@ -1,6 +1,5 @@
-"""Classroom delivery: the command line, the Binder configuration and the static HTML export."""
+"""Classroom delivery: the command line and the Binder configuration."""
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -11,9 +10,6 @@ import pytest
 from marginlab.course import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("export_html", ROOT / "tools/export_html.py")
-export_html = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(export_html)
 
 
 def test_copy_brings_the_course_and_never_overwrites_work(tmp_path, capsys):
@@ -72,19 +68,3 @@ def test_readme_gives_binder_and_voila_links():
     readme = (ROOT / "README.md").read_text()
     assert "mybinder.org/v2/" in readme and "urlpath=lab/tree/lessons/00_start_here.ipynb" in readme
     assert "urlpath=voila/render/lessons/" in readme
-
-
-def test_static_html_export(tmp_path):
-    lessons = tmp_path / "lessons"
-    lessons.mkdir()
-    for name in ("02_isolated_margin.ipynb", "glossary.md"):
-        shutil.copy(ROOT / "lessons" / name, lessons / name)
-    written = export_html.export(tmp_path / "html", lessons)
-    assert [p.name for p in written] == ["index.html", "02_isolated_margin.html",
-                                        "glossary.html"]
-    page = (tmp_path / "html" / "02_isolated_margin.html").read_text()
-    assert "Isolated margin" in page and "<img" in page  # the app's stored picture
-    assert "Error displaying widget" not in page and ".ipynb\"" not in page
-    assert 'href="glossary.html#' in page
-    glossary = (tmp_path / "html" / "glossary.html").read_text()
-    assert 'id="liquidation-price"' in glossary
