@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from . import rulebook
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import InvalidPriceError, MarginLabError, UnknownSymbolError, UnknownTraderError
@@ -161,7 +162,7 @@ class Exchange:
                 pos = acct.positions.get(symbol)
                 if pos is None:
                     continue
-                payment = pos.size * mark * r  # > 0: the position pays
+                payment = rulebook.funding_payment(pos.size, mark, r)  # > 0: the position pays
                 verb = "pays" if payment > 0 else "receives"
                 self.ledger.transfer(acct.bucket_place(symbol), COUNTERPARTIES, payment,
                                      f"funding {symbol}", overdraft=True)
