@@ -377,7 +377,7 @@ class Account:
                                          closing_fee_rate(spec, self.exchange.rules)))
         fee = money(rulebook.notional_fee(opened, p, fee_rate))
         im = cost - fee  # rounded as one amount, so that the exact available balance suffices
-        if cost > self.available_balance:
+        if not self.cross_risk().is_initial_collateralized(cost):  # the wallet pays
             raise InsufficientMarginError(
                 f"{self.trader} needs {usd(im)} USDT margin + {usd(fee)} fee to open "
                 f"{qty(opened)} {new.symbol} at {new.leverage:g}x, but the available balance "

@@ -126,7 +126,8 @@ def _leverage(leverage, spec: ContractSpec) -> Decimal:
     lev = to_decimal(leverage, "leverage", InvalidLeverageError)
     if lev < 1 or lev > spec.max_leverage(ZERO):
         raise InvalidLeverageError(
-            f"leverage must be between 1x and {spec.max_leverage(ZERO):g}x, got {leverage!r}"
+            f"leverage must be at least 1x, and {spec.symbol} allows at most "
+            f"{spec.max_leverage(ZERO):g}x; got {leverage!r}"
         )
     return lev
 

@@ -66,7 +66,7 @@ def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) 
     legs = []
     for symbol, share in (("ETH-PERP", eth_share), ("BTC-PERP", 1 - eth_share)):
         q = max_open_quantity(budget * Decimal(str(share)), Decimal(str(start[symbol])),
-                              Decimal(str(leverage)), DEFAULT_CONTRACTS[symbol])
+                              leverage, DEFAULT_CONTRACTS[symbol])
         if q > 0:
             legs.append(Leg(symbol, float(q), float(leverage)))
     return legs

@@ -243,18 +243,19 @@ def _money_after_funding(collateral, legs, pay) -> tuple[np.ndarray, list[int]]:
     return collateral[:, None, None] - paid, [legs[j].stage for j in order]
 
 
-def _first_breach(u, m, collateral, money, stages, fsteps):
+def _by_step(after, fsteps, width: int, side: str) -> np.ndarray:
+    """The money at every step, from ``after`` (the money after 0, 1, 2, ... funding steps):
+    before that step's funding (``side="left"``) or after it (``"right"``)."""
+    return after[:, np.searchsorted(fsteps, np.arange(width), side=side)] if len(fsteps) \
+        else after
+
+
+def _first_breach(u, m, after, money, stages, fsteps):
     """``(step, stage, left)``: the first moment the bucket is liquidatable (step ``width``
     and stage 0 if never), and its equity then (at the end if never)."""
     c, width = u.shape
     rows = np.arange(c)
-    if len(fsteps):  # the money after 0, 1, 2, ... funding steps
-        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
-        e0 = u + after[:, np.searchsorted(fsteps, np.arange(width), side="left")]
-        end = u[:, -1] + after[:, -1]
-    else:
-        e0 = u + collateral[:, None]  # equity after the mark move, before any funding
-        end = e0[:, -1]
+    e0 = u + _by_step(after, fsteps, width, "left")  # after each mark move, before funding
     breach = rulebook.is_liquidatable(e0, m)
     breach[:, 0] = False  # the opening was checked against the initial margin
     step = np.where(breach.any(axis=1), breach.argmax(axis=1), width)
@@ -271,18 +272,14 @@ def _first_breach(u, m, collateral, money, stages, fsteps):
         left = np.where(by_funding, staged[rows, f, k], left)
         stage = np.where(by_funding, np.asarray(stages)[k], stage)
         step = np.minimum(step, fstep)
-    return step, stage, np.where(step < width, left, end)
+    return step, stage, np.where(step < width, left, u[:, -1] + after[:, -1])
 
 
-def _equity_curve(u, collateral, money, fsteps, step, final):
+def _equity_curve(u, after, fsteps, step, final):
     """The bucket's equity at every step, after the step's liquidations and funding: ``final``
     (what it kept) from its liquidation on."""
     width = u.shape[1]
-    if len(fsteps):
-        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
-        equity = u + after[:, np.searchsorted(fsteps, np.arange(width), side="right")]
-    else:
-        equity = u + collateral[:, None]
+    equity = u + _by_step(after, fsteps, width, "right")
     gone = np.arange(width)[None, :] >= step[:, None]
     return np.where(gone, final[:, None], equity)
 
@@ -291,9 +288,12 @@ def _bucket(collateral, legs, market: _Market, fsteps, keep: bool, rules) -> _Ou
     """Replay one bucket (``legs`` sharing ``collateral``) on a chunk of paths."""
     u = sum(market.upnl[1:], market.upnl[0])
     m = sum(market.mm[1:], market.mm[0])
-    money, stages = _money_after_funding(collateral, legs, market.pay) if len(fsteps) \
-        else (None, [])
-    step, stage, left = _first_breach(u, m, collateral, money, stages, fsteps)
+    if len(fsteps):
+        money, stages = _money_after_funding(collateral, legs, market.pay)
+        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
+    else:
+        money, stages, after = None, [], collateral[:, None]
+    step, stage, left = _first_breach(u, m, after, money, stages, fsteps)
     width = u.shape[1]
     at = np.minimum(step, width - 1)
     rows = np.arange(len(step))
@@ -302,7 +302,7 @@ def _bucket(collateral, legs, market: _Market, fsteps, keep: bool, rules) -> _Ou
     equity = None
     if keep:
         final = rulebook.liquidation_fee(left, due, takes_whole_surplus(rules))[1]
-        equity = _equity_curve(u, collateral, money, fsteps, step, final)
+        equity = _equity_curve(u, after, fsteps, step, final)
     return _Outcome(np.where(step < width, step, NO_LIQUIDATION), stage, left, due, equity)
 
 
@@ -343,15 +343,21 @@ def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mo
         deficit += owed
         fund_paid += paid
         finals[rows, b] = np.where(hit, kept, left[rows, b])
-    final = free + finals.sum(axis=1)
+    flows = {"liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
+             "unrecovered": deficit - fund_paid, "insurance fund": fund}
+    return _tables(names, steps, free + finals.sum(axis=1), finals, flows, deposit, offset, mode)
+
+
+def _tables(names, steps, final, finals, flows: dict, deposit: float, offset: int, mode: str):
+    """The accounts and buckets tables of one mode on one chunk of paths."""
+    n = len(final)
+    rows = np.arange(n)
     first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
     accounts = pd.DataFrame({
         "path": rows + offset, "mode": mode, "final equity": final, "pnl": final - deposit,
-        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION),
-        "liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
-        "unrecovered": deficit - fund_paid, "insurance fund": fund})
+        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION), **flows})
     buckets = pd.DataFrame({
-        "path": np.repeat(rows + offset, len(outcomes)), "mode": mode,
+        "path": np.repeat(rows + offset, len(names)), "mode": mode,
         "bucket": np.tile(names, n), "liquidation step": steps.ravel(),
         "final equity": finals.ravel()})
     return accounts, buckets
