@@ -13,7 +13,8 @@ positions are liquidated, so the event engine does its full work on every step. 
   as position-steps per second, and the ratio;
 * the peak memory of the big replay (tracemalloc sees numpy's arrays), the price paths included.
 
-Targets (issue 5): >= 10 million position-steps per second on one core, >= 50x the event engine,
+Targets (issue 5, kept by issue 10 when both started calling marginlab/engine/rulebook.py):
+>= 10 million position-steps per second per margin mode on one core, >= 50x the event engine,
 and under 1 GiB for 10,000 x 1,000 x 2.
 """
 

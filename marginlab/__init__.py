@@ -38,9 +38,12 @@ from .engine.exchange import Exchange
 from .engine.formulas import (
     bankruptcy_price,
     cross_liquidation_price,
+    initial_margin,
     isolated_liquidation_price,
     liquidation_price,
     max_open_quantity,
+    order_cost,
+    position_margin,
     required_initial_margin,
 )
 from .engine.money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
@@ -57,8 +60,9 @@ __all__ = [
     "ContractSpec", "MarginTier", "hyperliquid_perp", "linear_perp", "make_tiers",
     "COUNTERPARTIES", "FEE_POOL",
     "INSURANCE_FUND", "Exchange", "bankruptcy_price", "cross_liquidation_price",
-    "isolated_liquidation_price", "liquidation_price", "max_open_quantity",
-    "required_initial_margin", "Ledger", "CROSS", "ISOLATED", "LONG", "SHORT", "Position",
+    "isolated_liquidation_price", "liquidation_price", "max_open_quantity", "initial_margin",
+    "position_margin", "order_cost", "required_initial_margin", "Ledger", "CROSS", "ISOLATED",
+    "LONG", "SHORT", "Position",
     "Risk", "bucket_risk", "maintenance_margin", "BINANCE", "BITMEX", "BYBIT", "HYPERLIQUID",
     "PRESETS", "SOCIALIZED", "VenueRules", "Leg", "Replay", "replay", "replay_with_engine",
     "__version__",

@@ -456,12 +456,19 @@ class EngineFuzz(RuleBasedStateMachine):
                          f"{ledger.deposited}")
 
     @invariant()
-    def nothing_negative_but_counterparties(self):
+    def only_backed_buckets_go_below_zero(self):
+        """Only the counterparties, and a trader's bucket whose open positions back it (its
+        equity stays positive), may hold less than zero."""
         if self.ex is None or self.dead:
             return
+        backed = {}
+        for acct in self.ex.accounts.values():
+            for key, risk in acct.buckets().items():
+                if acct.bucket_positions(key):
+                    backed[acct.bucket_collateral_place(key)] = risk.equity
         for place, balance in self.ex.ledger.balances.items():
-            if place != ml.COUNTERPARTIES and balance < 0:
-                self.finding("a place below zero", f"{place} holds {balance}")
+            if place != ml.COUNTERPARTIES and balance < 0 and not backed.get(place, 0) > 0:
+                self.finding("an unbacked place below zero", f"{place} holds {balance}")
 
 
 CI = settings(max_examples=150, stateful_step_count=40, deadline=None, derandomize=True,

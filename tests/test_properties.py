@@ -703,3 +703,46 @@ def test_account_liquidation_price_round_trip(rules, spec, data, long, mode, ext
                                    ex.contracts, rules)
         return
     assert_round_trip(collateral, bucket, {**ex.marks, spec.symbol: lp}, ex.contracts, rules)
+
+
+# --- 5. price ordering: bankruptcy <= liquidation <= entry (long), reversed (short) -----------
+@SETTINGS
+@given(rules=st.sampled_from(RULE_SETS), spec=st.sampled_from([ml.ETH_PERP, ml.BTC_PERP, DENSE]),
+       data=st.data(), long=st.booleans(), mode=st.sampled_from(MODES),
+       deposit_pct=st.integers(101, 2_000), extra=st.integers(0, 100_000).map(cents),
+       others=st.lists(st.tuples(st.sampled_from((BTC, SOL)), st.booleans(),
+                                 st.integers(1, 2_000), st.integers(-500, 500),
+                                 st.sampled_from(MODES)),
+                       max_size=2, unique_by=lambda t: t[0]))
+def test_bankruptcy_liquidation_and_entry_prices_come_in_order(
+        rules, spec, data, long, mode, deposit_pct, extra, others):
+    """A position just opened at the mark (its bucket not liquidatable there), whatever else the
+    account holds: a long's bankruptcy price <= its liquidation price <= its entry price, and a
+    short's the other way round (risk.py's docstring). A long may have neither price (None):
+    then it has no bankruptcy price either."""
+    entry, q, lev = data.draw(sized_position(spec))
+    assume(spec.symbol not in {o[0] for o in others})
+    ex = ml.Exchange(contracts=[spec, ml.BTC_PERP, ml.SOL_PERP], rules=rules,
+                     marks={spec.symbol: entry, BTC: START[BTC], SOL: START[SOL]})
+    acct = ex.open_account("x", deposit=q * entry / lev * deposit_pct / 100 + extra + 1_000)
+    try:
+        for sym, buy, lots, bps, omode in others:
+            ospec = ex.contract(sym)
+            at = floor_to(START[sym] * (10_000 + bps) / 10_000, ospec.tick_size)
+            (acct.buy if buy else acct.sell)(sym, lots * ospec.lot_size, price=at, leverage=10,
+                                             mode=omode)
+        (acct.buy if long else acct.sell)(spec.symbol, q, leverage=lev, mode=mode)
+    except MarginLabError:
+        assume(False)
+    pos = acct.positions[spec.symbol]
+    assert pos.entry_price == ex.marks[spec.symbol]
+    bp, lp = acct.bankruptcy_price(spec.symbol), acct.liquidation_price(spec.symbol)
+    if long:
+        if lp is None:
+            assert bp is None
+        else:
+            assert bp is None or bp <= lp
+            assert lp <= pos.entry_price
+    else:
+        assert lp is not None and bp is not None
+        assert pos.entry_price <= lp <= bp

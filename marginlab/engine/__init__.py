@@ -7,6 +7,7 @@ Modules, from the bottom up (each imports only those below it)::
     numbers     reading the numbers a learner types (exact Decimals)
     money       rounding to the settlement unit, and the Ledger of named places
     events      the plain-English event log
+    rulebook    every venue rule once, as pure functions of Decimals or numpy arrays
     contracts   contract specifications and margin tiers
     position    one position: a value changed only by fills
     adl         the auto-deleveraging rankings

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import numbers
+from . import numbers, rulebook
 from .errors import (
     InsufficientMarginError,
     InvalidLeverageError,
@@ -28,11 +28,11 @@ from .errors import (
     WouldLiquidateError,
 )
 from .events import qty, usd
-from .formulas import solve_liquidation_price
+from .formulas import solve_bankruptcy_price, solve_liquidation_price
 from .money import FEE_POOL, money
 from .numbers import ZERO, amount, exact
 from .position import CROSS, ISOLATED, Position
-from .risk import Risk, bucket_risk, maintenance_margin
+from .risk import Risk, bucket_risk, closing_fee_rate, maintenance_margin
 
 MODES = (CROSS, ISOLATED)
 
@@ -169,10 +169,8 @@ class Account:
     @property
     @exact
     def available_balance(self) -> Decimal:
-        """max(0, wallet + min(0, cross uPnL) - cross initial margin): what can open more."""
-        r = self.cross_risk()
-        upnl = r.equity - self.wallet_balance
-        return max(ZERO, self.wallet_balance + min(ZERO, upnl) - r.initial)
+        """max(0, wallet + min(0, cross uPnL) - cross initial requirement): what can open more."""
+        return max(ZERO, self.cross_risk().available)
 
     @property
     @exact
@@ -220,8 +218,7 @@ class Account:
         """Where this position's bucket equity is zero: EP - s * backing / Q."""
         pos = self.position(symbol)
         backing, _ = self._others(pos)
-        p = pos.entry_price - pos.sign * backing / pos.quantity
-        return p if p > 0 else None
+        return solve_bankruptcy_price(pos.sign, pos.quantity, pos.entry_price, backing)
 
     # --- money in and out ---------------------------------------------------------------------
     @exact
@@ -371,7 +368,8 @@ class Account:
         else:
             self.positions[pos.symbol] = new
         equity = self._bucket_equity(pos)
-        self._pay_fee(place, min(money(closed * p * fee_rate), max(ZERO, equity)), pos.symbol)
+        self._pay_fee(place, min(money(rulebook.notional_fee(closed, p, fee_rate)),
+                                 max(ZERO, equity)), pos.symbol)
         if pos.mode == ISOLATED:
             left = self._ledger.balance(place)
             release = left if flat else left * closed / pos.quantity
@@ -387,14 +385,17 @@ class Account:
         return self.isolated_margin(pos.symbol)
 
     def _pay_for_open(self, new: Position, opened, p, fee_rate):
-        """The order cost (initial margin Q*P/L + the fee to open) must fit in the available
-        balance; an isolated position's margin moves into its own place."""
-        cost, fee = money(opened * p / new.leverage + opened * p * fee_rate), \
-            money(opened * p * fee_rate)
+        """The order cost (initial margin Q*P/L + the fee to open + the fee to close where the
+        venue reserves it) must fit in the available balance; an isolated position's margin
+        (initial margin + fee to close) moves into its own place."""
+        spec = self.exchange.contract(new.symbol)
+        cost = money(rulebook.order_cost(opened, p, new.leverage, fee_rate,
+                                         closing_fee_rate(spec, self.exchange.rules)))
+        fee = money(rulebook.notional_fee(opened, p, fee_rate))
         im = cost - fee  # rounded as one amount, so that the exact available balance suffices
-        if cost > self.available_balance:
+        if not self.cross_risk().is_initial_collateralized(cost):  # the wallet pays
             raise InsufficientMarginError(
-                f"{self.trader} needs {usd(im)} USDT initial margin + {usd(fee)} fee to open "
+                f"{self.trader} needs {usd(im)} USDT margin + {usd(fee)} fee to open "
                 f"{qty(opened)} {new.symbol} at {new.leverage:g}x, but the available balance "
                 f"is {usd(self.available_balance)} USDT"
             )
@@ -471,12 +472,9 @@ class Account:
 
     @exact
     def max_removable_margin(self, symbol: str) -> Decimal:
-        """isolated margin + min(0, uPnL) - initial margin at the mark (not below zero)."""
-        pos = self._isolated(symbol)
-        mark = self._marks()[symbol]
-        upnl = pos.unrealized_pnl(mark)
-        return max(ZERO, self.isolated_margin(symbol) + min(ZERO, upnl)
-                   - pos.initial_margin(mark))
+        """isolated margin + min(0, uPnL) - initial requirement at the mark (not below zero)."""
+        self._isolated(symbol)
+        return max(ZERO, self.isolated_risk(symbol).available)
 
     @exact
     def remove_margin(self, symbol: str, value) -> Decimal:

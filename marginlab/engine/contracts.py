@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import rulebook
 from .errors import (
     ConfigurationError,
     InvalidLeverageError,
@@ -36,8 +37,8 @@ class MarginTier:
 
     @exact
     def maintenance_margin(self, notional: Decimal) -> Decimal:
-        """MM = notional * MMR - cum."""
-        return notional * self.mmr - self.cum
+        """MM = notional * MMR - cum, at this tier's rate (see :mod:`marginlab.rulebook`)."""
+        return rulebook.tier_maintenance_margin(notional, (self,))
 
 
 @exact
@@ -116,12 +117,7 @@ class ContractSpec:
     @exact
     def tier(self, notional: Decimal) -> MarginTier:
         """The tier whose range holds ``notional`` (absolute value)."""
-        notional = abs(notional)
-        chosen = self.tiers[0]
-        for t in self.tiers:
-            if notional >= t.floor:
-                chosen = t
-        return chosen
+        return rulebook.tier_for(abs(notional), self.tiers)
 
     @exact
     def tier_index(self, notional: Decimal) -> int:
@@ -135,8 +131,7 @@ class ContractSpec:
     @exact
     def maintenance_margin(self, notional: Decimal) -> Decimal:
         """MM = |notional| * MMR_n - cum_n, with n the tier holding the notional."""
-        notional = abs(notional)
-        return self.tier(notional).maintenance_margin(notional)
+        return rulebook.tier_maintenance_margin(abs(notional), self.tiers)
 
     @exact
     def max_leverage(self, notional: Decimal = ZERO) -> Decimal:

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import numbers
+from . import numbers, rulebook
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import (
@@ -53,7 +53,7 @@ class Exchange:
         self.marks: dict[str, Decimal] = {}
         self.accounts: dict = {}
         fund = amount(insurance_fund, "insurance fund")
-        for symbol, p in _pairs(marks or {}, "marks"):
+        for symbol, p in _pairs({} if marks is None else marks, "marks"):
             self.marks[self.contract(symbol).symbol] = price(p, f"{symbol} mark price")
         if fund:
             self.ledger.deposit(INSURANCE_FUND, fund, "insurance fund seed")
@@ -123,7 +123,7 @@ class Exchange:
         with self.atomic():
             acct = Account(self, trader, mode=mode, leverage=leverage)
             self.accounts[trader] = acct
-            if deposit:
+            if amount(deposit, "deposit") > 0:
                 acct.deposit(deposit)
         return acct
 
@@ -169,7 +169,7 @@ class Exchange:
                 pos = acct.positions.get(symbol)
                 if pos is None:
                     continue
-                payment = pos.size * mark * r  # > 0: the position pays
+                payment = rulebook.funding_payment(pos.size, mark, r)  # > 0: the position pays
                 verb = "pays" if payment > 0 else "receives"
                 self.ledger.transfer(acct.bucket_place(symbol), COUNTERPARTIES, payment,
                                      f"funding {symbol}", overdraft=True)

@@ -1,4 +1,4 @@
-"""Closed-form answers: liquidation price, bankruptcy price, maximum position size.
+"""Closed-form answers: liquidation price, bankruptcy price, order cost, maximum position size.
 
 Each is the risk function of :mod:`marginlab.risk` solved for the price of one position, every
 other position of the bucket held at its mark. Write s = +1 long / -1 short, Q the quantity,
@@ -24,21 +24,28 @@ and MM_others are those of the other positions in the same cross bucket (0 when 
 
       P = EP - s*(K - MM) / Q
 
-**Bankruptcy price**: where equity(P) = 0: ``P = EP - s*(collateral + UPNL_others) / Q``.
+  An isolated position there holds its initial margin plus the fee to close (see
+  :func:`position_margin`), which the fee in MM cancels: ``P = EP - s*(IM - tier MM) / Q``.
+
+**Bankruptcy price**: where equity(P) = 0: ``P = EP - s*(collateral + UPNL_others) / Q``
+(:func:`marginlab.rulebook.bankruptcy_price`).
 
 A long whose answer is at or below zero has no liquidation (or bankruptcy) price: ``None``.
+The prices come in order: bankruptcy <= liquidation <= entry for a long, reversed for a short
+(see :mod:`marginlab.risk`).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from . import rulebook
 from .contracts import ContractSpec
 from .errors import InvalidLeverageError, InvalidSideError
 from .money import floor_to
 from .numbers import ZERO, amount, exact, price, quantity, to_decimal
 from .position import LONG, SHORT, Position
-from .risk import maintenance_margin
+from .risk import closing_fee_rate, maintenance_margin
 from .rules import BINANCE, MARK, VenueRules
 
 
@@ -50,11 +57,10 @@ def _sign(side) -> int:
     raise InvalidSideError(f"side must be 'long' or 'short', got {side!r}")
 
 
-@exact
 def solve_liquidation_price(sign: int, q: Decimal, ep: Decimal, k: Decimal,
                             spec: ContractSpec, rules: VenueRules) -> Decimal | None:
     """Solve K + s*Q*(P - EP) = MM(P) for P (s = +1 long, -1 short; K as in the module doc)."""
-    fee = spec.taker_fee if rules.fee_in_mm else ZERO
+    fee = closing_fee_rate(spec, rules)
     if rules.mm_basis != MARK:
         mm = maintenance_margin(Position("", sign * q, ep, Decimal(1)), ep, spec, rules)
         p = ep - sign * (k - mm) / q
@@ -101,51 +107,102 @@ def cross_liquidation_price(side, qty, entry_price, wallet_balance, spec: Contra
                              spec, rules, other_upnl, other_mm)
 
 
-@exact
-def bankruptcy_price(side, qty, entry_price, collateral, other_upnl=0) -> Decimal | None:
-    """P = EP - s*(collateral + UPNL_others)/Q: the price where equity is exactly zero.
-
-    For an isolated position opened at leverage L with no margin added this is Bybit's
-    ``EP * (1 - 1/L)`` (long) and ``EP * (1 + 1/L)`` (short).
-    """
-    s, q, ep = _sign(side), quantity(qty), price(entry_price, "entry price")
-    k = to_decimal(collateral, "collateral") + to_decimal(other_upnl, "other uPnL")
-    p = ep - s * k / q
+def solve_bankruptcy_price(sign: int, q: Decimal, ep: Decimal, backing: Decimal) -> Decimal | None:
+    """P = EP - s * backing / Q, or None when that is at or below zero (``backing``: the
+    collateral plus the other positions' uPnL, the bucket's equity at the entry price)."""
+    p = rulebook.bankruptcy_price(sign, q, ep, backing)
     return p if p > 0 else None
 
 
 @exact
-def max_open_quantity(balance, at_price, leverage, spec: ContractSpec) -> Decimal:
-    """Largest quantity (rounded down to the lot size) that ``balance`` can open::
+def bankruptcy_price(side, qty, entry_price, collateral, other_upnl=0) -> Decimal | None:
+    """P = EP - s*(collateral + UPNL_others)/Q: the price where equity is exactly zero.
 
-        Q * P / L + Q * P * taker_fee <= balance,   and Q * P within the tiers allowing L.
+    For an isolated position opened at leverage L with no margin added (and no fee to close
+    reserved) this is Bybit's ``EP * (1 - 1/L)`` (long) and ``EP * (1 + 1/L)`` (short).
     """
-    bal = amount(balance, "balance")
-    p = price(at_price)
+    s, q, ep = _sign(side), quantity(qty), price(entry_price, "entry price")
+    k = to_decimal(collateral, "collateral") + to_decimal(other_upnl, "other uPnL")
+    return solve_bankruptcy_price(s, q, ep, k)
+
+
+def _leverage(leverage, spec: ContractSpec) -> Decimal:
     lev = to_decimal(leverage, "leverage", InvalidLeverageError)
     if lev < 1 or lev > spec.max_leverage(ZERO):
         raise InvalidLeverageError(
-            f"leverage must be between 1x and {spec.max_leverage(ZERO):g}x, got {leverage!r}"
+            f"leverage must be at least 1x, and {spec.symbol} allows at most "
+            f"{spec.max_leverage(ZERO):g}x; got {leverage!r}"
         )
-    q = bal / (p / lev + p * spec.taker_fee)
+    return lev
+
+
+@exact
+def max_open_quantity(balance, at_price, leverage, spec: ContractSpec,
+                      rules: VenueRules = BINANCE) -> Decimal:
+    """Largest quantity (rounded down to the lot size) whose order cost ``balance`` can pay::
+
+        Q * P * (1/L + taker_fee + f_close) <= balance,   and Q * P within the tiers allowing L
+
+    (f_close: the fee to close where the venue reserves it, see :func:`order_cost`). A tier holds
+    notionals up to, not including, the next tier's floor.
+    """
+    bal = amount(balance, "balance")
+    p = price(at_price)
+    lev = _leverage(leverage, spec)
+    q = rulebook.affordable_quantity(bal, p, lev, spec.taker_fee, closing_fee_rate(spec, rules))
     caps = [spec.tier_cap(i) for i, t in enumerate(spec.tiers) if t.max_leverage >= lev]
-    if caps[-1] is not None:  # the largest tier allowing this leverage ends at caps[-1]
-        q = min(q, caps[-1] / p)
-        if q * p >= caps[-1]:
-            q -= spec.lot_size
+    cap = caps[-1]  # the largest tier allowing this leverage ends there (None: never)
+    if cap is not None:
+        q = min(q, cap / p)
     q = floor_to(q, spec.lot_size)
+    if cap is not None and q * p >= cap:  # exactly on the cap: the next tier, one lot less
+        q -= spec.lot_size
     return max(q, ZERO)
 
 
 @exact
-def required_initial_margin(qty, at_price, leverage, spec: ContractSpec) -> Decimal:
-    """IM = Q * P / L, with the fee to open ``Q * P * taker_fee`` on top (the order cost)."""
+def initial_margin(qty, at_price, leverage, spec: ContractSpec) -> Decimal:
+    """IM = Q * P / L (the leverage checked against the contract's tiers)."""
     q, p = quantity(qty), price(at_price)
     lev = spec.check_leverage(leverage, q * p)
-    return q * p / lev + q * p * spec.taker_fee
+    return rulebook.initial_margin(q, p, lev)
+
+
+@exact
+def position_margin(qty, at_price, leverage, spec: ContractSpec,
+                    rules: VenueRules = BINANCE) -> Decimal:
+    """IM + the fee to close Q * P * taker_fee where the venue reserves it (Bybit classic,
+    BitMEX), else IM: what an isolated position's margin holds once opened at ``at_price``."""
+    q, p = quantity(qty), price(at_price)
+    lev = spec.check_leverage(leverage, q * p)
+    return rulebook.position_margin(q, p, lev, closing_fee_rate(spec, rules))
+
+
+@exact
+def order_cost(qty, at_price, leverage, spec: ContractSpec, rules: VenueRules = BINANCE,
+               maker: bool = False) -> Decimal:
+    """Order cost = IM + fee to open + fee to close: what opening ``qty`` at ``at_price`` needs of
+    the available balance. The fee to open is the taker fee (the maker fee if ``maker``); the fee
+    to close counts only where the venue reserves it (Bybit classic, BitMEX; Bybit prices it at
+    the bankruptcy price, marginlab at ``at_price``: see
+    :func:`marginlab.rulebook.position_margin`).
+    """
+    q, p = quantity(qty), price(at_price)
+    lev = spec.check_leverage(leverage, q * p)
+    fee = spec.maker_fee if maker else spec.taker_fee
+    return rulebook.order_cost(q, p, lev, fee, closing_fee_rate(spec, rules))
+
+
+@exact
+def required_initial_margin(qty, at_price, leverage, spec: ContractSpec) -> Decimal:
+    """Deprecated: returns Q * P / L + Q * P * taker_fee, the initial margin PLUS the fee to
+    open (an order cost without any fee to close), whatever its name says. Use
+    :func:`initial_margin` or :func:`order_cost`."""
+    return order_cost(qty, at_price, leverage, spec, BINANCE)
 
 
 __all__ = [
     "liquidation_price", "isolated_liquidation_price", "cross_liquidation_price",
-    "bankruptcy_price", "max_open_quantity", "required_initial_margin"
+    "bankruptcy_price", "max_open_quantity", "initial_margin", "position_margin", "order_cost",
+    "required_initial_margin",
 ]

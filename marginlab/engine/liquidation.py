@@ -30,13 +30,14 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
+from . import rulebook
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
 from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
 from .numbers import ZERO, exact
 from .position import CROSS
-from .risk import bucket_risk, maintenance_margin
-from .rules import ADL, BANKRUPTCY, SOCIALIZE
+from .risk import bucket_risk, maintenance_margin, takes_whole_surplus
+from .rules import ADL, SOCIALIZE
 
 DEFICIT_RULE = "deficit shared in proportion to maintenance margin (dYdX's bankruptcy price)"
 
@@ -70,7 +71,7 @@ def liquidate(ex, acct, key: str) -> None:
                        key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
     place = acct.bucket_collateral_place(key)
     risk = bucket_risk(ex.ledger.balance(place), positions, ex.marks, ex.contracts, ex.rules)
-    deficit = max(ZERO, -risk.equity)
+    deficit = rulebook.deficit(risk.equity)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
     prices = bankruptcy_prices(ex, positions, deficit) if use_adl else {}
     why = _why(risk, key, len(positions))
@@ -99,11 +100,9 @@ def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
     margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
     mms = [maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
            for p in positions]
-    total = sum(mms, ZERO)
     prices = {}
-    for pos, mm in zip(positions, mms, strict=True):
-        share = deficit * mm / total if total > 0 else deficit / len(positions)
-        bp = ex.marks[pos.symbol] + pos.sign * share / pos.quantity
+    for pos, share in zip(positions, rulebook.share_deficit(deficit, mms), strict=True):
+        bp = rulebook.bankruptcy_price(pos.sign, pos.quantity, ex.marks[pos.symbol], -share)
         prices[pos.symbol] = max(bp, ex.contract(pos.symbol).tick_size)
     return prices
 
@@ -114,8 +113,8 @@ def close_position(ex, acct, pos, bp, why: str) -> Decimal:
     mark = ex.marks[pos.symbol]
     filled = deleverage_opposite(ex, acct, pos, bp) if bp is not None else ZERO
     rest = pos.quantity - filled
-    pnl = pos.sign * filled * ((bp or mark) - pos.entry_price) \
-        + pos.sign * rest * (mark - pos.entry_price)
+    pnl = rulebook.unrealized_pnl(pos.sign * filled, bp or mark, pos.entry_price) \
+        + rulebook.unrealized_pnl(pos.sign * rest, mark, pos.entry_price)
     if bp is None:
         fill_price, how = mark, ""
     elif filled == pos.quantity:
@@ -151,12 +150,13 @@ def settle_bucket(ex, acct, key: str, place: str, positions) -> None:
 def charge_liquidation_fee(ex, acct, place, positions, left: Decimal) -> None:
     """Mark-price venues: fee = min(left, sum Q * P * rate). Bankruptcy-price venues: the whole
     surplus above the bankruptcy price goes to the insurance fund."""
-    if ex.rules.liquidation_fill == BANKRUPTCY:
-        fee, why = left, "surplus between the liquidation and the bankruptcy price"
-    else:
-        due = sum((p.quantity * ex.marks[p.symbol] * ex.contract(p.symbol).liquidation_fee
-                   for p in positions), ZERO)
-        fee, why = min(left, money(due)), "liquidation fee"
+    whole = takes_whole_surplus(ex.rules)
+    due = sum((rulebook.notional_fee(p.quantity, ex.marks[p.symbol],
+                                     ex.contract(p.symbol).liquidation_fee)
+               for p in positions), ZERO)
+    fee, _ = rulebook.liquidation_fee(left, money(due), whole)
+    why = "surplus between the liquidation and the bankruptcy price" if whole else \
+        "liquidation fee"
     paid = ex.ledger.transfer(place, INSURANCE_FUND, fee, f"{why} {acct.trader}")
     if paid > 0:
         ex.events.append("liquidation fee",
@@ -170,15 +170,13 @@ def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None
     """Bring ``place`` (below zero by ``due``) back to zero: the insurance fund first; then, under
     socialized loss, the traders in profit; the rest is unrecovered. Returns the unrecovered
     amount."""
-    due = money(due)
-    fund_pays = min(due, ex.insurance_fund)
+    fund_pays, rest = rulebook.deficit_waterfall(money(due), ex.insurance_fund)
     if fund_pays > 0:
         ex.ledger.transfer(INSURANCE_FUND, place, fund_pays, f"cover {reason}")
         ex.events.append(
             "insurance fund",
             f"Insurance fund pays {usd(fund_pays)} USDT so that {trader}'s balance does not go "
             f"below zero ({reason})", trader=trader, symbol=symbol, amount=-fund_pays)
-    rest = due - fund_pays
     if rest > 0 and ex.rules.loss_sharing == SOCIALIZE:
         rest -= socialize(ex, rest, exclude=trader, into=place)
     if rest > 0:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from . import rulebook
 from .numbers import ZERO
 
 CROSS, ISOLATED = "cross", "isolated"
@@ -58,11 +59,11 @@ class Position:
 
     def unrealized_pnl(self, mark: Decimal) -> Decimal:
         """s * Q * (P - EP)."""
-        return self.size * (mark - self.entry_price)
+        return rulebook.unrealized_pnl(self.size, mark, self.entry_price)
 
     def initial_margin(self, mark: Decimal) -> Decimal:
         """Q * P / L."""
-        return self.notional(mark) / self.leverage
+        return rulebook.initial_margin(self.quantity, mark, self.leverage)
 
     def roi(self, mark: Decimal) -> Decimal:
         """uPnL / (Q * P / L): the return on the margin the position ties up."""
@@ -79,7 +80,8 @@ class Position:
             entry = (self.quantity * self.entry_price + abs(signed_qty) * price) / abs(new_size)
             return replace(self, size=new_size, entry_price=entry), ZERO, ZERO
         closed = min(abs(signed_qty), self.quantity)
-        realized = self.sign * closed * (price - self.entry_price)
+        # realized PnL: the uPnL formula on the part closed, at the fill price
+        realized = rulebook.unrealized_pnl(self.sign * closed, price, self.entry_price)
         new_size = self.size + signed_qty
         if new_size == 0:
             return None, realized, closed

@@ -49,6 +49,7 @@ from ..engine.errors import (
     WouldLiquidateError,
 )
 from ..engine.exchange import Exchange
+from ..engine.formulas import max_open_quantity
 from ..engine.money import floor_to
 from ..engine.numbers import MAX_AMOUNT, MAX_LEVERAGE, MAX_PRICE, ZERO, exact, to_decimal
 from ..engine.rules import BINANCE, venue_rules
@@ -88,8 +89,8 @@ def _open(acct, symbol: str, sign: int, margin: Decimal, leverage: int) -> Decim
     """Open ``margin * leverage`` of notional (sized down until the account can pay for it)."""
     spec, mark = acct.exchange.contract(symbol), acct.exchange.mark(symbol)
     lev = min(Decimal(leverage), spec.max_leverage(margin * leverage))
-    affordable = acct.available_balance / (mark * (1 / lev + spec.taker_fee))
-    q = floor_to(min(margin * lev / mark, affordable), spec.lot_size)
+    affordable = max_open_quantity(acct.available_balance, mark, lev, spec, acct.exchange.rules)
+    q = min(floor_to(margin * lev / mark, spec.lot_size), affordable)
     while q > 0:
         try:
             (acct.buy if sign > 0 else acct.sell)(symbol, q, leverage=lev)

@@ -32,7 +32,8 @@ from tqdm.auto import tqdm
 
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InvalidLeverageError, InvalidPathError
-from ..engine.money import floor_to
+from ..engine.formulas import max_open_quantity
+from ..engine.numbers import exact
 from . import inputs
 from .paths import HOUR, correlated_gbm
 from .replay import MODES, Leg, replay
@@ -59,20 +60,18 @@ class MonteCarlo:
     losses: pd.DataFrame
 
 
+@exact
 def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) -> list[Leg]:
     """The ETH and BTC longs that ``committed`` of ``deposit`` pays for at ``leverage``, initial
     margin and opening fee included: ``Q = budget / (P / L + P * taker_fee)``, rounded down to the
-    lot size."""
+    lot size (:func:`marginlab.formulas.max_open_quantity`)."""
     leverage, deposit, committed, eth_share = inputs.check_legs_for(**locals())
     start = start or {"ETH-PERP": 2_000, "BTC-PERP": 50_000}
     budget = Decimal(str(deposit)) * Decimal(str(committed))
-    lev = Decimal(str(leverage))
     legs = []
     for symbol, share in (("ETH-PERP", eth_share), ("BTC-PERP", 1 - eth_share)):
-        spec = DEFAULT_CONTRACTS[symbol]
-        lot, p = spec.lot_size, Decimal(str(start[symbol]))
-        q = budget * Decimal(str(share)) / (p / lev + p * spec.taker_fee)
-        q = floor_to(q, lot)
+        q = max_open_quantity(budget * Decimal(str(share)), Decimal(str(start[symbol])),
+                              leverage, DEFAULT_CONTRACTS[symbol])
         if q > 0:
             legs.append(Leg(symbol, float(q), float(leverage)))
     return legs

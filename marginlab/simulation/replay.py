@@ -1,30 +1,41 @@
 """Vectorized replay: the same positions under cross and under isolated margin, over many
 price paths at once (numpy arrays of paths x steps x positions).
 
-Every leg is opened at step 0 at the first price of its path (taker fee from the wallet); then
-the marks move step by step. For leg j (s = +1 long / -1 short, quantity Q, entry EP)::
+Every leg is opened at step 0 at the first price of its path: the order costs (initial margin,
+fee to open, and the fee to close where the venue reserves it) must fit in the deposit, and the
+fees to open leave the wallet. Then the marks move step by step. For leg j (s = +1 long / -1
+short, quantity Q, entry EP)::
 
     uPnL_j(t)    = s Q (P_t - EP)
-    MM_j(t)      = tier MM(Q B_t) (+ Q B_t taker_fee where the venue counts the closing fee)
+    MM_j(t)      = tier MM(Q B_t) (+ Q B_t f_close where the venue counts the fee to close)
     funding_j(t) = s Q P_t rate_t on funding steps, else 0      (> 0: the leg pays)
 
 with B_t the mark (Binance) or the entry price (Bybit, BitMEX). A bucket is liquidated at the
-first step where its equity is at or below its maintenance margin:
+first moment its equity is at or below its maintenance margin:
 
-* isolated leg j: ``equity_j = IM_j + uPnL_j - funding paid``, with ``IM_j = Q EP / L``;
+* isolated leg j: ``equity_j = margin_j + uPnL_j - funding paid``, with the position margin
+  ``margin_j = Q EP / L (+ Q EP f_close)``;
 * cross account:  ``equity = W_0 + sum uPnL_j - funding paid`` against ``sum MM_j``, with
-  ``W_0`` the deposit less the opening fees; every leg closes together.
+  ``W_0`` the deposit less the fees to open; every leg closes together.
 
 At liquidation the legs close at the mark. What is left pays the liquidation fee
 ``min(left, sum Q P liquidation_fee)`` to the insurance fund (all of it on bankruptcy-price
 venues); a negative ``left`` is a deficit that the insurance fund pays as far as it can, and the
-counterparties absorb the rest. These are the engine's rules (:mod:`marginlab.liquidation`) for
-one account: :func:`replay_with_engine` plays the same scenario one event at a time and gives the
-same answers (tests/test_simulate.py checks it).
+counterparties absorb the rest. Every one of these formulas is a rule of
+:mod:`marginlab.rulebook`, the very functions the engine calls: :func:`replay_with_engine` plays
+the same scenario one event at a time and gives the same answers (tests/test_differential.py).
 
-Within a step the engine's order holds: the marks move and liquidations run; then each symbol's
-funding is paid in turn (in the order of the symbols), each followed by liquidations. Isolated
-buckets liquidated at the same instant are settled in the order of the legs.
+**Order within a step** (the engine's): the marks move and liquidations run; then each symbol's
+funding is paid in turn (in the order of the price paths), each followed by liquidations. Buckets
+liquidated at the same moment settle with the insurance fund in the engine's order
+(:func:`marginlab.liquidation.find_liquidatable`): the cross bucket first, then the isolated
+buckets by symbol. The order matters when one bucket's liquidation fee pays another's deficit.
+
+:func:`replay` runs in stages, one function each: read the inputs (:func:`price_paths`,
+:func:`_legs`, :func:`_funding`), open the legs (:func:`_open`), then per chunk of paths price
+the legs (:func:`_market`), replay each bucket (:func:`_bucket`: :func:`_money_after_funding`,
+:func:`_first_breach`, :func:`_equity_curve`) and settle a mode's buckets together
+(:func:`_settle`).
 """
 
 from __future__ import annotations
@@ -35,9 +46,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..engine import rulebook
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
-from ..engine.rules import BANKRUPTCY, BINANCE, MARK, VenueRules, venue_rules
+from ..engine.risk import closing_fee_rate, mm_basis_price, takes_whole_surplus
+from ..engine.rules import BINANCE, VenueRules, venue_rules
 from . import inputs
 
 MODES = ("cross", "isolated")
@@ -119,6 +132,10 @@ class _Leg:
     spec: object
     stage: int  # its symbol pays funding at this stage of a step (1, 2, ...)
 
+    @property
+    def size(self) -> float:
+        return self.sign * self.quantity
+
 
 def _legs(legs, paths: dict, contracts: dict) -> list[_Leg]:
     """Validated legs, with the engine's own checks of quantity and leverage."""
@@ -143,111 +160,229 @@ def _legs(legs, paths: dict, contracts: dict) -> list[_Leg]:
     return out
 
 
-# --- one bucket ----------------------------------------------------------------------------------
-def _maintenance(leg: _Leg, basis: np.ndarray, rules: VenueRules) -> np.ndarray:
-    """Tier maintenance margin Q B MMR_n - cum_n (+ Q B taker fee) at basis prices B."""
-    tiers = leg.spec.tiers
-    value = leg.quantity * basis
-    floors = np.array([float(t.floor) for t in tiers])
-    lo, hi = np.searchsorted(floors, [value.min(), value.max()], side="right") - 1
-    if lo == hi:  # one tier for the whole chunk: no per-element look-up
-        mm = value * float(tiers[lo].mmr) - float(tiers[lo].cum)
-    else:
-        n = np.searchsorted(floors, value, side="right") - 1
-        mm = value * np.array([float(t.mmr) for t in tiers])[n] - np.array(
-            [float(t.cum) for t in tiers])[n]
-    return mm + value * float(leg.spec.taker_fee) if rules.fee_in_mm else mm
+# --- opening ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Opening:
+    """The legs opened at their first prices: arrays (paths, legs)."""
+
+    margin: np.ndarray  # position margin, IM (+ the fee to close): an isolated bucket's money
+    fees: np.ndarray  # the fee to open, paid out of the wallet
 
 
-def _after_fee(left, due):
-    """(liquidation fee, what the bucket keeps): the fee is paid out of what is left, if any."""
-    kept = np.maximum(left, 0.0)
-    fee = np.minimum(kept, due)
-    return fee, kept - fee
+def _open(legs, paths: dict, deposit: float, rules: VenueRules) -> _Opening:
+    """Open every leg at the first price of its path; refuse if the order costs exceed the
+    deposit on any path (the engine's check, leg after leg, sums to the same)."""
+    entry = [paths[leg.symbol][:, 0] for leg in legs]
+    close = [closing_fee_rate(leg.spec, rules) for leg in legs]
+    margin = np.stack([rulebook.position_margin(leg.quantity, p, leg.leverage, f)
+                       for leg, p, f in zip(legs, entry, close, strict=True)], axis=1)
+    fees = np.stack([rulebook.notional_fee(leg.quantity, p, leg.spec.taker_fee)
+                     for leg, p in zip(legs, entry, strict=True)], axis=1)
+    need = sum(rulebook.order_cost(leg.quantity, p, leg.leverage, leg.spec.taker_fee, f)
+               for leg, p, f in zip(legs, entry, close, strict=True))
+    ok = rulebook.is_initial_collateralized(deposit, 0.0, 0.0, need)
+    if not ok.all():
+        path = int(np.argmin(ok))
+        raise InsufficientMarginError(
+            f"the legs need {need[path]:,.2f} USDT of initial margin and fees at path {path}'s "
+            f"first prices, more than the {deposit:,.2f} USDT deposit")
+    return _Opening(margin, fees)
 
 
-def _ledger(collateral, legs, pay):
-    """The bucket's money (collateral less funding paid, uPnL aside) after each funding stage.
+# --- one chunk of paths --------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Market:
+    """Per leg, for one chunk of paths: marks, uPnL and maintenance margin (paths, steps + 1;
+    MM (paths, 1) when measured on the entry price), funding due (paths, funding steps)."""
+
+    marks: list
+    upnl: list
+    mm: list
+    pay: list
+
+    def subset(self, legs: list[int]) -> _Market:
+        return _Market(*([column[j] for j in legs]
+                         for column in (self.marks, self.upnl, self.mm, self.pay)))
+
+
+def _market(legs, paths: dict, rows: slice, fsteps, frates, rules: VenueRules) -> _Market:
+    """The rulebook's uPnL, maintenance margin and funding of every leg, on paths ``rows``."""
+    marks = [paths[leg.symbol][rows] for leg in legs]
+    upnl, mm, pay = [], [], []
+    for leg, mk in zip(legs, marks, strict=True):
+        entry = mk[:, :1]
+        upnl.append(rulebook.unrealized_pnl(leg.size, mk, entry))
+        mm.append(rulebook.maintenance_margin(leg.quantity, mm_basis_price(mk, entry, rules),
+                                              leg.spec.tiers, closing_fee_rate(leg.spec, rules)))
+        pay.append(rulebook.funding_payment(leg.size, mk[:, fsteps], frates))
+    return _Market(marks, upnl, mm, pay)
+
+
+# --- one bucket ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Outcome:
+    """One bucket on one chunk of paths."""
+
+    step: np.ndarray  # the liquidation step, -1 if none
+    stage: np.ndarray  # when in that step: 0 at the mark move, k after funding stage k
+    left: np.ndarray  # equity at the liquidation (at the end if never liquidated)
+    due: np.ndarray  # the liquidation fee due then, at the mark
+    equity: np.ndarray | None  # equity at every step (``keep_equity``), else None
+
+
+def _money_after_funding(collateral, legs, pay) -> tuple[np.ndarray, list[int]]:
+    """The bucket's money (collateral less the funding paid so far; uPnL aside) after each
+    funding stage: an array (paths, funding steps, stages), and the stages (its symbols').
 
     A leg pays its funding in full out of the bucket's equity, as in the engine: the money may
     dip below zero while the positions' profit backs it; a bankrupt bucket's deficit is settled
-    at its liquidation. Returns arrays (paths, funding steps, stages): the money, and the unpaid
-    funding (always zero under this rule) after each stage.
-    """
-    stages = sorted({leg.stage for leg in legs})
-    c, n_f = pay[0].shape
-    money = np.empty((c, n_f, len(stages)))
-    short = np.empty((c, n_f, len(stages)))
-    bal, owed = collateral.copy(), np.zeros(c)
-    for f in range(n_f):
-        for k, stage in enumerate(stages):
-            for leg, p in zip(legs, pay, strict=True):
-                if leg.stage == stage:
-                    bal = bal - p[:, f]  # paid in full out of the bucket's equity
-            money[:, f, k], short[:, f, k] = bal, owed
-    return money, short
+    at its liquidation."""
+    order = sorted(range(len(legs)), key=lambda j: legs[j].stage)  # one leg per symbol
+    due = np.stack([pay[j] for j in order], axis=2)
+    c, n_f, n_st = due.shape
+    paid = due.reshape(c, n_f * n_st).cumsum(axis=1).reshape(c, n_f, n_st)
+    return collateral[:, None, None] - paid, [legs[j].stage for j in order]
 
 
-def _bucket(collateral, legs, marks, upnl, mm, fsteps, pay, keep: bool, rules):
-    """Replay one bucket (``legs`` sharing ``collateral``) on a chunk of paths.
+def _by_step(after, fsteps, width: int, side: str) -> np.ndarray:
+    """The money at every step, from ``after`` (the money after 0, 1, 2, ... funding steps):
+    before that step's funding (``side="left"``) or after it (``"right"``)."""
+    return after[:, np.searchsorted(fsteps, np.arange(width), side=side)] if len(fsteps) \
+        else after
 
-    ``marks``, ``upnl``, ``mm``: per leg, arrays (paths, steps + 1); ``pay``: per leg, the
-    funding due at each funding step ``fsteps`` (paths, funding steps).
-    Returns ``(step, left, due, short, equity)``: the liquidation step (-1: none), the bucket's
-    equity then (at the end if never liquidated), the liquidation fee due then, the funding it
-    could not pay until then, and its equity at every step (None unless ``keep``).
-    """
-    c, width = upnl[0].shape
+
+def _first_breach(u, m, after, money, stages, fsteps):
+    """``(step, stage, left)``: the first moment the bucket is liquidatable (step ``width``
+    and stage 0 if never), and its equity then (at the end if never)."""
+    c, width = u.shape
     rows = np.arange(c)
-    u = sum(upnl[1:], upnl[0])
-    m = sum(mm[1:], mm[0])
-    if len(fsteps):
-        money, short = _ledger(collateral, legs, pay)
-        n_st = money.shape[2]
-        # the bucket's money after 0, 1, 2, ... funding steps
-        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
-        e0 = u + after[:, np.searchsorted(fsteps, np.arange(width), side="left")]
-    else:
-        e0 = u + collateral[:, None]  # equity after the mark move, before any funding
-    breach = e0 <= m
+    e0 = u + _by_step(after, fsteps, width, "left")  # after each mark move, before funding
+    breach = rulebook.is_liquidatable(e0, m)
     breach[:, 0] = False  # the opening was checked against the initial margin
-    hit = breach.any(axis=1)
-    step = np.where(hit, breach.argmax(axis=1), width)
+    step = np.where(breach.any(axis=1), breach.argmax(axis=1), width)
+    stage = np.zeros(c, dtype=int)
     left = e0[rows, np.minimum(step, width - 1)]
     if len(fsteps):  # within a funding step, after each symbol has paid in turn
         staged = money + u[:, fsteps, None]
-        fb = staged <= (m[:, fsteps, None] if m.shape[1] > 1 else m[:, :, None])
-        flat = fb.reshape(c, -1)
-        first = flat.argmax(axis=1)
-        f, k = first // n_st, first % n_st
-        fstep = np.where(flat.any(axis=1), fsteps[f], width)
+        fb = rulebook.is_liquidatable(staged, m[:, fsteps, None] if m.shape[1] > 1
+                                      else m[:, :, None]).reshape(c, -1)
+        first = fb.argmax(axis=1)
+        f, k = first // len(stages), first % len(stages)
+        fstep = np.where(fb.any(axis=1), fsteps[f], width)
         by_funding = fstep < step  # the mark move at that step did not liquidate: funding did
         left = np.where(by_funding, staged[rows, f, k], left)
+        stage = np.where(by_funding, np.asarray(stages)[k], stage)
         step = np.minimum(step, fstep)
-        # the shortfall so far: every funding step before the liquidation, and its stages
-        done = np.searchsorted(fsteps, step, side="left") - 1  # last funding step before
-        owed = np.where(done >= 0, short[rows, np.maximum(done, 0), -1], 0.0)
-        owed = np.where(by_funding, short[rows, f, k], owed)
-        end = u[:, -1] + money[:, -1, -1] if fsteps[-1] == width - 1 else e0[:, -1]
-        owed = np.where(step < width, owed, short[:, -1, -1])
+    return step, stage, np.where(step < width, left, u[:, -1] + after[:, -1])
+
+
+def _equity_curve(u, after, fsteps, step, final):
+    """The bucket's equity at every step, after the step's liquidations and funding: ``final``
+    (what it kept) from its liquidation on."""
+    width = u.shape[1]
+    equity = u + _by_step(after, fsteps, width, "right")
+    gone = np.arange(width)[None, :] >= step[:, None]
+    return np.where(gone, final[:, None], equity)
+
+
+def _bucket(collateral, legs, market: _Market, fsteps, keep: bool, rules) -> _Outcome:
+    """Replay one bucket (``legs`` sharing ``collateral``) on a chunk of paths."""
+    u = sum(market.upnl[1:], market.upnl[0])
+    m = sum(market.mm[1:], market.mm[0])
+    if len(fsteps):
+        money, stages = _money_after_funding(collateral, legs, market.pay)
+        after = np.concatenate([collateral[:, None], money[:, :, -1]], axis=1)
     else:
-        end, owed = e0[:, -1], np.zeros(c)
-    liquidated = step < width
+        money, stages, after = None, [], collateral[:, None]
+    step, stage, left = _first_breach(u, m, after, money, stages, fsteps)
+    width = u.shape[1]
     at = np.minimum(step, width - 1)
-    left = np.where(liquidated, left, end)
-    if rules.liquidation_fill == BANKRUPTCY:
-        due = np.full(c, np.inf)
-    else:
-        due = sum(leg.quantity * mk[rows, at] * float(leg.spec.liquidation_fee)
-                  for leg, mk in zip(legs, marks, strict=True))
+    rows = np.arange(len(step))
+    due = sum(rulebook.notional_fee(leg.quantity, mk[rows, at], leg.spec.liquidation_fee)
+              for leg, mk in zip(legs, market.marks, strict=True))
     equity = None
     if keep:
-        equity = e0 if not len(fsteps) else u + after[
-            :, np.searchsorted(fsteps, np.arange(width), side="right")]
-        final = _after_fee(left, due)[1]
-        gone = np.arange(width)[None, :] >= step[:, None]
-        equity = np.where(gone, final[:, None], equity)
-    return np.where(liquidated, step, NO_LIQUIDATION), left, due, owed, equity
+        final = rulebook.liquidation_fee(left, due, takes_whole_surplus(rules))[1]
+        equity = _equity_curve(u, after, fsteps, step, final)
+    return _Outcome(np.where(step < width, step, NO_LIQUIDATION), stage, left, due, equity)
+
+
+# --- settling a mode's buckets ----------------------------------------------------------------
+def _settlement_order(names, steps, stages) -> np.ndarray:
+    """Per path, the buckets in the engine's order: by the moment of liquidation (step, then
+    stage), then the cross bucket first and the isolated buckets by symbol."""
+    engine_order = sorted(names, key=lambda name: (name != "cross", name))
+    rank = np.array([engine_order.index(name) for name in names])
+    never = np.iinfo(np.int64).max
+    when = np.where(steps >= 0, steps, never)
+    return np.lexsort((np.broadcast_to(rank, steps.shape), stages, when), axis=-1)
+
+
+def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mode: str,
+            whole_surplus: bool):
+    """Settle one mode's buckets with the insurance fund, in the engine's order
+    (:func:`_settlement_order`): each liquidated bucket pays its liquidation fee into the fund,
+    or has its deficit paid by the fund as far as it goes, the rest unrecovered."""
+    n = len(free)
+    rows = np.arange(n)
+    steps, stages, left, due = (np.stack([getattr(o, k) for o in outcomes], axis=1)
+                                for k in ("step", "stage", "left", "due"))
+    order = _settlement_order(names, steps, stages)
+    fund = np.full(n, fund0)
+    liq_fees, deficit, fund_paid = np.zeros(n), np.zeros(n), np.zeros(n)
+    finals = np.zeros((n, len(outcomes)))
+    for rank in range(len(outcomes)):
+        b = order[:, rank]
+        hit = steps[rows, b] >= 0
+        fee, kept = rulebook.liquidation_fee(left[rows, b], due[rows, b], whole_surplus)
+        fee = np.where(hit, fee, 0.0)
+        owed = np.where(hit, rulebook.deficit(left[rows, b]), 0.0)
+        fund = fund + fee
+        paid, _ = rulebook.deficit_waterfall(owed, fund)
+        fund -= paid
+        liq_fees += fee
+        deficit += owed
+        fund_paid += paid
+        finals[rows, b] = np.where(hit, kept, left[rows, b])
+    flows = {"liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
+             "unrecovered": deficit - fund_paid, "insurance fund": fund}
+    return _tables(names, steps, free + finals.sum(axis=1), finals, flows, deposit, offset, mode)
+
+
+def _tables(names, steps, final, finals, flows: dict, deposit: float, offset: int, mode: str):
+    """The accounts and buckets tables of one mode on one chunk of paths."""
+    n = len(final)
+    rows = np.arange(n)
+    first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
+    accounts = pd.DataFrame({
+        "path": rows + offset, "mode": mode, "final equity": final, "pnl": final - deposit,
+        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION), **flows})
+    buckets = pd.DataFrame({
+        "path": np.repeat(rows + offset, len(names)), "mode": mode,
+        "bucket": np.tile(names, n), "liquidation step": steps.ravel(),
+        "final equity": finals.ravel()})
+    return accounts, buckets
+
+
+def _mode(mode: str, legs, market: _Market, opening: _Opening, rows: slice, deposit: float,
+          fsteps, fund0: float, keep: bool, rules: VenueRules):
+    """One margin mode on one chunk of paths: its buckets replayed, then settled together.
+    Returns the accounts and buckets tables and the account's equity curve (or None)."""
+    fees, margin = opening.fees[rows], opening.margin[rows]
+    open_fees = fees.sum(axis=1)
+    if mode == "cross":
+        groups = [("cross", list(range(len(legs))), deposit - open_fees)]
+        free = np.zeros(len(open_fees))
+    else:
+        groups = [(leg.symbol, [j], margin[:, j]) for j, leg in enumerate(legs)]
+        free = deposit - open_fees - margin.sum(axis=1)
+    outcomes = [_bucket(c, [legs[j] for j in g], market.subset(g), fsteps, keep, rules)
+                for _, g, c in groups]
+    accounts, buckets = _settle([name for name, _, _ in groups], outcomes, free, deposit, fund0,
+                                rows.start, mode, takes_whole_surplus(rules))
+    accounts.insert(4, "opening fees", open_fees)
+    curve = free[:, None] + sum(o.equity for o in outcomes) if keep else None
+    return accounts, buckets, curve
 
 
 # --- the replay ----------------------------------------------------------------------------------
@@ -271,45 +406,18 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
     deposit = float(deposit)
     n_paths, width = next(iter(paths.values())).shape
     fsteps, frates = _funding(funding_rate, funding_every, width - 1)
-    entry = {leg.symbol: paths[leg.symbol][:, 0] for leg in legs_}
-    im = np.stack([leg.quantity * entry[leg.symbol] / leg.leverage for leg in legs_], axis=1)
-    fees = np.stack([leg.quantity * entry[leg.symbol] * float(leg.spec.taker_fee)
-                     for leg in legs_], axis=1)
-    need = (im + fees).sum(axis=1)
-    if (need > deposit).any():
-        path = int(np.argmax(need > deposit))
-        raise InsufficientMarginError(
-            f"the legs need {need[path]:,.2f} USDT of initial margin and fees at path {path}'s "
-            f"first prices, more than the {deposit:,.2f} USDT deposit")
-
+    opening = _open(legs_, paths, deposit, rules)
     accounts, buckets, equity = [], [], {m: [] for m in modes}
     for lo in range(0, n_paths, chunk):
-        hi = min(n_paths, lo + chunk)
-        marks = [paths[leg.symbol][lo:hi] for leg in legs_]
-        upnl = [leg.sign * leg.quantity * (mk - mk[:, :1]) for leg, mk in zip(legs_, marks,
-                                                                             strict=True)]
-        mm = [_maintenance(leg, mk if rules.mm_basis == MARK else mk[:, :1], rules)
-              for leg, mk in zip(legs_, marks, strict=True)]
-        pay = [leg.sign * leg.quantity * mk[:, fsteps] * frates
-               for leg, mk in zip(legs_, marks, strict=True)]
-        open_fees = fees[lo:hi].sum(axis=1)
+        rows = slice(lo, min(n_paths, lo + chunk))
+        market = _market(legs_, paths, rows, fsteps, frates, rules)
         for mode in modes:
-            if mode == "cross":
-                groups = [("cross", list(range(len(legs_))), deposit - open_fees)]
-                free = np.zeros(hi - lo)
-            else:
-                groups = [(leg.symbol, [j], im[lo:hi, j]) for j, leg in enumerate(legs_)]
-                free = deposit - open_fees - im[lo:hi].sum(axis=1)
-            result = [(name, *_bucket(c, [legs_[j] for j in g], [marks[j] for j in g],
-                                      [upnl[j] for j in g], [mm[j] for j in g], fsteps,
-                                      [pay[j] for j in g], keep_equity, rules))
-                      for name, g, c in groups]
-            acc, rows = _settle(result, free, deposit, float(insurance_fund), lo, mode)
-            acc.insert(4, "opening fees", open_fees)
+            acc, table, curve = _mode(mode, legs_, market, opening, rows, deposit, fsteps,
+                                      float(insurance_fund), keep_equity, rules)
             accounts.append(acc)
-            buckets.append(rows)
+            buckets.append(table)
             if keep_equity:
-                equity[mode].append(free[:, None] + sum(r[5] for r in result))
+                equity[mode].append(curve)
     return Replay(_by_path(accounts), _by_path(buckets),
                   {m: np.concatenate(v) for m, v in equity.items() if v})
 
@@ -317,45 +425,6 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
 def _by_path(frames) -> pd.DataFrame:
     """One table, by path then mode, whatever the chunks."""
     return pd.concat(frames).sort_values(["path", "mode"], kind="stable").reset_index(drop=True)
-
-
-def _settle(result, free, deposit: float, fund0: float, offset: int, mode: str):
-    """Settle one mode's buckets in the order of their liquidations: liquidation fees into the
-    insurance fund; deficits (bankrupt liquidations, unpaid funding) out of it as far as it
-    goes, the rest unrecovered."""
-    n = len(free)
-    rows = np.arange(n)
-    steps, left, due, short = (np.stack([r[i] for r in result], axis=1) for i in range(1, 5))
-    order = np.argsort(np.where(steps >= 0, steps, np.iinfo(np.int64).max), axis=1,
-                       kind="stable")
-    fund = np.full(n, fund0)
-    liq_fees, deficit, fund_paid = np.zeros(n), np.zeros(n), np.zeros(n)
-    finals = np.zeros((n, len(result)))
-    for rank in range(len(result)):
-        b = order[:, rank]
-        hit = steps[rows, b] >= 0
-        fee, kept = _after_fee(left[rows, b], due[rows, b])
-        fee = np.where(hit, fee, 0.0)
-        owed = np.where(hit, np.maximum(-left[rows, b], 0.0), 0.0) + short[rows, b]
-        fund = fund + fee
-        paid = np.minimum(owed, fund)
-        fund -= paid
-        liq_fees += fee
-        deficit += owed
-        fund_paid += paid
-        finals[rows, b] = np.where(hit, kept, left[rows, b])
-    final = free + finals.sum(axis=1)
-    first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
-    accounts = pd.DataFrame({
-        "path": rows + offset, "mode": mode, "final equity": final, "pnl": final - deposit,
-        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION),
-        "liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
-        "unrecovered": deficit - fund_paid, "insurance fund": fund})
-    buckets = pd.DataFrame({
-        "path": np.repeat(rows + offset, len(result)), "mode": mode,
-        "bucket": np.tile([r[0] for r in result], n), "liquidation step": steps.ravel(),
-        "final equity": finals.ravel()})
-    return accounts, buckets
 
 
 # --- the same, one event at a time ----------------------------------------------------------------
@@ -367,8 +436,6 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
     step by step: slow, exact, and the reference the vectorized replay is tested against."""
     legs = inputs.check_replay(**locals())
     rules = venue_rules(rules)
-    from ..engine.exchange import Exchange
-
     paths = price_paths(prices, symbols)
     symbols = list(paths)
     n_paths, width = next(iter(paths.values())).shape
@@ -379,30 +446,48 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
     for path in range(n_paths):
         marks = [{s: Decimal(str(paths[s][path, t])) for s in symbols} for t in range(width)]
         for mode in modes:
-            ex = Exchange(contracts, rules, insurance_fund, marks=marks[0])
-            acct = ex.open_account(mode, deposit=deposit, mode=mode)
-            for leg in legs:
-                trade = acct.buy if leg.size > 0 else acct.sell
-                trade(leg.symbol, abs(Decimal(str(leg.size))), leverage=leg.leverage)
-            fees = ex.fee_pool
+            ex, acct, fees = _engine_open(marks[0], legs, deposit, mode, contracts, rules,
+                                          insurance_fund)
             for t in range(1, width):
                 ex.set_marks(marks[t], time=t)
                 if t in rates:
                     for symbol in funded:
                         ex.apply_funding(symbol, Decimal(str(rates[t])))
-            liquidated = {e.symbol: e.time for e in ex.events.of_kind("liquidation")}
-            unrecovered = sum((e.amount for e in ex.events.of_kind("unrecovered loss")),
-                              Decimal(0))
-            accounts.append({
-                "path": path, "mode": mode, "final equity": float(acct.equity),
-                "pnl": float(acct.equity) - float(deposit),
-                "first liquidation": min(liquidated.values(), default=NO_LIQUIDATION),
-                "opening fees": float(fees), "unrecovered": float(unrecovered),
-                "insurance fund": float(ex.insurance_fund)})
-            names = ["cross"] if mode == "cross" else [leg.symbol for leg in legs]
-            for name in names:
-                step = (min(liquidated.values(), default=NO_LIQUIDATION) if name == "cross"
-                        else liquidated.get(name, NO_LIQUIDATION))
-                buckets.append({"path": path, "mode": mode, "bucket": name,
-                                "liquidation step": step})
+            account, rows = _engine_tables(ex, acct, legs, deposit, fees)
+            accounts.append({"path": path, "mode": mode, **account})
+            buckets.extend({"path": path, "mode": mode, **row} for row in rows)
     return Replay(pd.DataFrame(accounts), pd.DataFrame(buckets), {})
+
+
+def _engine_open(marks, legs, deposit, mode, contracts, rules, insurance_fund):
+    """An exchange at the first marks, one account in ``mode`` holding every leg; returns the
+    exchange, the account and the fees paid to open."""
+    from ..engine.exchange import Exchange
+
+    ex = Exchange(contracts, rules, insurance_fund, marks=marks)
+    acct = ex.open_account(mode, deposit=deposit, mode=mode)
+    for leg in legs:
+        trade = acct.buy if leg.size > 0 else acct.sell
+        trade(leg.symbol, abs(Decimal(str(leg.size))), leverage=leg.leverage)
+    return ex, acct, ex.fee_pool
+
+
+def _engine_tables(ex, acct, legs, deposit, fees) -> tuple[dict, list[dict]]:
+    """The account's row and its buckets' rows, read from the engine's event log."""
+    def total(kind: str) -> Decimal:
+        return sum((abs(e.amount) for e in ex.events.of_kind(kind)), Decimal(0))
+
+    liquidated = {e.symbol: e.time for e in ex.events.of_kind("liquidation")}
+    first = min(liquidated.values(), default=NO_LIQUIDATION)
+    fund_paid, unrecovered = total("insurance fund"), total("unrecovered loss")
+    account = {
+        "final equity": float(acct.equity), "pnl": float(acct.equity) - float(deposit),
+        "first liquidation": first, "opening fees": float(fees),
+        "liquidation fees": float(total("liquidation fee")),
+        "deficit": float(fund_paid + unrecovered), "insurance fund paid": float(fund_paid),
+        "unrecovered": float(unrecovered), "insurance fund": float(ex.insurance_fund)}
+    names = ["cross"] if acct.mode == "cross" else [leg.symbol for leg in legs]
+    rows = [{"bucket": name, "liquidation step":
+             first if name == "cross" else liquidated.get(name, NO_LIQUIDATION)}
+            for name in names]
+    return account, rows
