@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ...engine import rulebook
 from ...engine.money import floor_to
+from ...engine.numbers import ZERO
 
 MODES = ("cross", "isolated")
 
 
 def lots_for(margin: Decimal, leverage, price: Decimal, lot: Decimal) -> Decimal:
     """The quantity that ``margin`` buys at ``leverage``: ``margin * leverage / price``, rounded
-    down to a whole ``lot`` (the opening fee is paid from the rest of the balance)."""
-    return floor_to(margin * leverage / price, lot)
+    down to a whole ``lot`` (the opening fee is paid from the rest of the balance): the engine's
+    sizing rule (:func:`marginlab.engine.rulebook.affordable_quantity`) with no fee in the
+    budget."""
+    return floor_to(rulebook.affordable_quantity(margin, price, leverage, ZERO), lot)
