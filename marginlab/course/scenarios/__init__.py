@@ -24,23 +24,24 @@ module             what it models                                               
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
-from .choosing import open_twin, survival
+from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_prices
 from .crashes import HistoricalTwins, cascade_after_shock, historical_twins
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
-from .hedge import LEGS, hedge_twins, room_to_liquidation_pct
+from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
 from .likelihood import BINS, LEVERAGES, PATHS, odds, odds_at
-from .pool import TwinReplay, pool_split, price_path, replay_twins
-from .ringfence import PLACES, isolated_pair
+from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
+from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
-    "open_twin", "survival", "HistoricalTwins", "cascade_after_shock", "historical_twins",
-    "SHORTS", "WHALE", "adl_table", "crash", "market", "LEGS", "hedge_twins",
-    "room_to_liquidation_pct", "initial_margin", "leverage_ladder", "one_position", "BINS",
-    "LEVERAGES", "PATHS", "odds", "odds_at", "TwinReplay", "pool_split", "price_path",
-    "replay_twins", "PLACES", "isolated_pair", "twins_after_fall", "MODES", "lots_for",
+    "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
+    "cascade_after_shock", "historical_twins", "SHORTS", "WHALE", "adl_table", "crash", "market",
+    "LEGS", "hedge_twins", "hedge_after_moves", "room_to_liquidation_pct", "initial_margin",
+    "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
+    "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
+    "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
 ]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pandas as pd
+
 from ...engine.exchange import Exchange
 from .twins import MODES
 
@@ -35,6 +37,40 @@ def hedge_twins(*, market_pct: float, spread_pct: float = 0.0, leverage=10,
     if back:
         ex.set_marks({symbol: p for symbol, (_, _, p) in LEGS.items()})
     return ex
+
+
+def _legs_open(account) -> str:
+    """The coins the account still holds, ``"BTC + ETH"``, or ``"none"``."""
+    return " + ".join(s.split("-")[0] for s in sorted(account.positions)) or "none"
+
+
+def hedge_after_moves(*, moves=(-30, -20, -10, -5, 5, 10, 20, 30), spread_pct: float = 0.0,
+                      leverage=10, deposit: float = 1_000, back: bool = False) -> pd.DataFrame:
+    """The hedge twins (:func:`hedge_twins`) after each market move in ``moves`` (%, both coins
+    at once, ETH ``spread_pct`` % more): which legs each twin still holds and its equity.
+
+    The legs have equal notional N = 2,000, so a common move m changes the cross pool by
+    N * m - N * m = 0: the cross equity stays at the deposit less the two opening fees. Each
+    isolated leg has only its initial margin N / L; a move of about 1 / L against it liquidates
+    it (Binance's isolated liquidation price, ``long: EP * (1 - 1/L) / (1 - MMR)``), after which
+    the isolated twin holds one naked leg: equity = deposit - fees - N / L + N * |m|.
+    Modelled and simplified as in the module docstring (one instant move, no funding).
+
+    Index ``market move %``; columns ``cross legs open``, ``cross equity``,
+    ``isolated legs open``, ``isolated equity`` (legs as ``"BTC + ETH"``, ``"BTC"``... or
+    ``"none"``; equity in USDT, as floats).
+    """
+    rows = []
+    for move in moves:
+        ex = hedge_twins(market_pct=move, spread_pct=spread_pct, leverage=leverage,
+                         deposit=deposit, back=back)
+        row = {"market move %": move}
+        for mode in MODES:
+            acct = ex.account(mode)
+            row[f"{mode} legs open"] = _legs_open(acct)
+            row[f"{mode} equity"] = float(acct.equity)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("market move %")
 
 
 def room_to_liquidation_pct(account, symbol: str) -> float | None:

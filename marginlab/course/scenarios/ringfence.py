@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pandas as pd
+
 from ...engine.exchange import Exchange
 from ...engine.numbers import ZERO
 
@@ -44,3 +46,33 @@ def isolated_pair(*, eth_move_pct: float, leverage, extra_margin: float = 0,
     return {"exchange": ex, "account": acct, "before": before, "after": after,
             "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
             "eth liquidated": eth is None}
+
+
+def liquidation_by_margin_added(*, extra_margins=(0, 100, 200, 400), leverage=10,
+                                deposit: float = 1_000) -> pd.DataFrame:
+    """How margin added to the lesson's isolated 2 ETH long (opened at 2,000 with ``leverage``,
+    the BTC ring beside it, :func:`isolated_pair`) moves its liquidation and bankruptcy prices,
+    before ETH moves. On Binance's rules (support FAQ "How to Calculate Liquidation Price of
+    USDⓈ-M Futures Contracts"), with M = initial margin + added margin and the first tier
+    (MMR 0.5 %, no maintenance amount)::
+
+        liquidation price  LP = (Q * EP - M) / (Q * (1 - MMR))
+        bankruptcy price   BP = EP - M / Q
+
+    so each added dollar moves both prices 1 / Q further from the entry (LP slightly more).
+    Modelled: each row is a fresh account (:func:`isolated_pair` with no move); an addition is
+    capped at what the account has available, so the margin column shows what really went in.
+    Simplified: no move, no funding, the mark stays at the entry.
+
+    Index ``margin added`` (USDT asked for, one row per ``extra_margins``); columns
+    ``ETH isolated margin`` (USDT), ``liquidation price`` and ``bankruptcy price`` (USDT per
+    ETH), as floats.
+    """
+    rows = []
+    for extra in extra_margins:
+        r = isolated_pair(eth_move_pct=0, leverage=leverage, extra_margin=extra, deposit=deposit)
+        rows.append({"margin added": extra,
+                     "ETH isolated margin": float(r["before"]["ETH position"]),
+                     "liquidation price": float(r["liquidation price"]),
+                     "bankruptcy price": float(r["bankruptcy price"])})
+    return pd.DataFrame(rows).set_index("margin added")
