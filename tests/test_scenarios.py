@@ -20,7 +20,7 @@ from marginlab.course.scenarios import (
     size_by_leverage,
     venue_liquidation_prices,
 )
-from marginlab.errors import InvalidPriceError
+from marginlab.errors import ConfigurationError, InvalidPriceError
 
 CENT = 0.005
 
@@ -178,3 +178,14 @@ def test_the_venue_table_holds_what_position_margin_says_an_opened_position_hold
     for venue in table.index:
         held = ml.position_margin(1, 2000, 10, contract_for(venue), ml.PRESETS[venue])
         assert Decimal(str(table.loc[venue, "isolated margin"])) == held
+
+
+def test_an_unknown_venue_is_refused_with_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="Binance"):
+        venue_liquidation_prices(venues=("Binance", "FTX"))
+
+
+def test_a_venue_named_in_lower_case_gets_its_own_contract():
+    table = venue_liquidation_prices(venues=("hyperliquid",))
+    assert list(table.index) == ["Hyperliquid"]
+    assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.99, abs=1e-6)

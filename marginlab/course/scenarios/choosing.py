@@ -28,7 +28,7 @@ from ...engine.formulas import (
 )
 from ...engine.money import floor_to
 from ...engine.numbers import exact, price
-from ...engine.rules import BINANCE, PRESETS
+from ...engine.rules import BINANCE, venue_rules
 from .twins import lots_for
 from .waterfall import VENUES, contract_for
 
@@ -114,10 +114,10 @@ def size_by_leverage(*, balance: float = 1_000, entry: float = 2_000,
     return pd.DataFrame(rows).set_index("leverage")
 
 
-def _isolated_on(venue: str, *, quantity, entry, leverage, deposit) -> tuple[Decimal, Decimal]:
-    """Open ``quantity`` ETH long isolated at ``entry`` on ``venue``'s rules; return the margin
+def _isolated_on(rules, *, quantity, entry, leverage, deposit) -> tuple[Decimal, Decimal]:
+    """Open ``quantity`` ETH long isolated at ``entry`` on a venue's ``rules``; return the margin
     the position holds and its liquidation price, as the account reports them."""
-    ex = Exchange(contracts=[contract_for(venue)], rules=PRESETS[venue],
+    ex = Exchange(contracts=[contract_for(rules.name)], rules=rules,
                   marks={"ETH-PERP": entry}, insurance_fund=0)
     acct = ex.open_account("trader", deposit=deposit, mode="isolated")
     acct.buy("ETH-PERP", quantity, leverage=leverage)
@@ -129,6 +129,7 @@ def venue_liquidation_prices(*, leverage=10, quantity=1, entry: float = 2_000,
                              wallet: float = 1_000, venues=VENUES) -> pd.DataFrame:
     """The same long (``quantity`` ETH at ``entry``) under each venue's rules: where it is
     liquidated held isolated at ``leverage``, and held in cross on a wallet of ``wallet`` USDT.
+    ``venues``: preset names (or :class:`~marginlab.engine.rules.VenueRules` presets).
 
     * isolated: an account deposits ``wallet`` USDT and opens the position at ``leverage``;
       the table shows the margin that position then holds and the liquidation price the account
@@ -152,11 +153,12 @@ def venue_liquidation_prices(*, leverage=10, quantity=1, entry: float = 2_000,
     entry = price(entry, "entry price")
     rows = []
     for venue in venues:
-        margin, iso = _isolated_on(venue, quantity=quantity, entry=entry, leverage=leverage,
+        rules = venue_rules(venue)  # a preset or its name; anything else: ConfigurationError
+        margin, iso = _isolated_on(rules, quantity=quantity, entry=entry, leverage=leverage,
                                    deposit=wallet)
-        cross = cross_liquidation_price("long", quantity, entry, wallet, contract_for(venue),
-                                        PRESETS[venue])
-        rows.append({"venue": venue, "isolated margin": float(margin),
+        cross = cross_liquidation_price("long", quantity, entry, wallet, contract_for(rules.name),
+                                        rules)
+        rows.append({"venue": rules.name, "isolated margin": float(margin),
                      "isolated LP": _price_or_nan(iso), "isolated fall %": _fall_pct(iso, entry),
                      "cross LP": _price_or_nan(cross), "cross fall %": _fall_pct(cross, entry)})
     return pd.DataFrame(rows).set_index("venue")
