@@ -25,11 +25,28 @@ Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
 from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_prices
-from .crashes import HistoricalTwins, cascade_after_shock, historical_twins
+from .crashes import (
+    HistoricalTwins,
+    cascade_after_shock,
+    crash_summary,
+    crowd_through_crash,
+    historical_twins,
+    twins_through_crashes,
+    who_pays_for_a_crash,
+)
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
 from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
-from .likelihood import BINS, LEVERAGES, PATHS, odds, odds_at
+from .likelihood import (
+    BINS,
+    LEVERAGES,
+    PATHS,
+    interval_by_paths,
+    odds,
+    odds_at,
+    odds_by_leverage,
+    odds_with_jumps,
+)
 from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
@@ -44,4 +61,6 @@ __all__ = [
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
+    "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
 ]

@@ -17,8 +17,9 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ...engine.rules import BINANCE
 from ...simulation import montecarlo, paths
-from ...simulation.market import cascade_twins
+from ...simulation.market import MarketRun, cascade_twins, simulate_market
 from ...simulation.replay import Replay, replay
 
 
@@ -49,3 +50,100 @@ def cascade_after_shock(shock_pct: float, depth_k: int):
     depth = 1_000 * depth_k
     return cascade_twins(shock={"ETH-PERP": shock_pct / 100},
                          depth={"ETH-PERP": depth, "BTC-PERP": depth})
+
+
+# --- lesson 8's tables, one call each ----------------------------------------------------------
+CRASH_SYMBOLS = ("BTC-PERP", "ETH-PERP")
+
+
+def crash_summary(*, names=None) -> pd.DataFrame:
+    """How deep each stored crash went (lesson 8, "Four crashes that happened").
+
+    Modelled: :func:`marginlab.simulation.paths.scenario` for each name in ``names`` (default
+    every one of :data:`marginlab.simulation.paths.SCENARIOS`): hourly prices joined by straight
+    lines in log price between rounded, widely reported levels (not tick data), so each low is
+    one of the anchors. The fall is ``100 * (1 - low / start)``.
+
+    Index ``scenario``; columns ``starts (UTC)`` (date of hour 0, text), ``hours`` (length of
+    the path), then per coin (BTC, ETH) ``start``, ``low`` (USD) and ``fall %``.
+    """
+    rows = []
+    for name in paths.SCENARIOS if names is None else names:
+        sc = paths.scenario(name)
+        row = {"scenario": name, "starts (UTC)": sc["time"].iloc[0].strftime("%Y-%m-%d"),
+               "hours": len(sc) - 1}
+        for symbol in CRASH_SYMBOLS:
+            coin = symbol.split("-")[0]
+            start, low = sc[symbol].iloc[0], sc[symbol].min()
+            row.update({f"{coin} start": start, f"{coin} low": low,
+                        f"{coin} fall %": 100 * (1 - low / start)})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def twins_through_crashes(*, names=None, leverages=(2, 3, 5)) -> pd.DataFrame:
+    """What a cross account and its isolated twin are worth at the end of each stored crash,
+    at each leverage (lesson 8, "Black Thursday through a cross account and its isolated twin").
+
+    Modelled: :func:`historical_twins` for each crash in ``names`` (default all of
+    :data:`marginlab.simulation.paths.SCENARIOS`) and each leverage: 1,000 USDT deposited,
+    60 % of it committed (initial margin and opening fee) to two longs opened at the crash's
+    first prices, 60 % of that on ETH and 40 % on BTC; the other 40 % stays free. Replayed hour
+    by hour by :func:`marginlab.simulation.replay.replay`. Simplified: hourly closes as marks,
+    no funding, a liquidation closes at the liquidation price all at once.
+
+    Index ``scenario`` (sorted by name); columns a two-level index: ``cross ends with`` and
+    ``isolated ends with`` (final equity, USDT), each by ``leverage`` (``"2x"``, in the order
+    given).
+    """
+    rows = []
+    for name in paths.SCENARIOS if names is None else names:
+        for lev in leverages:
+            run = historical_twins(name, leverage=lev).run.accounts.set_index("mode")
+            rows.append({"scenario": name, "leverage": f"{lev}x",
+                         "cross ends with": run.loc["cross", "final equity"],
+                         "isolated ends with": run.loc["isolated", "final equity"]})
+    table = pd.DataFrame(rows).set_index(["scenario", "leverage"]).unstack("leverage")
+    order = [f"{lev}x" for lev in leverages]
+    return table.reindex(columns=pd.MultiIndex.from_product(
+        [["cross ends with", "isolated ends with"], order], names=[None, "leverage"]))
+
+
+@lru_cache(maxsize=16)
+def crowd_through_crash(name: str = "covid-2020-03", *, loss_sharing: str = "adl",
+                        insurance_fund: float = 0) -> MarketRun:
+    """The seeded crowd of :func:`marginlab.simulation.market.simulate_market` (40 traders,
+    cross margin, Binance rules with ``loss_sharing`` ``"adl"`` or ``"socialize"``) replayed
+    through the stored crash ``name`` with an insurance fund of ``insurance_fund`` USDT at the
+    start (cached: the same arguments give the same result object)."""
+    prices = paths.scenario(name).set_index("step")[["ETH-PERP", "BTC-PERP"]]
+    return simulate_market(prices, rules=BINANCE.but(loss_sharing=loss_sharing),
+                           insurance_fund=insurance_fund)
+
+
+def who_pays_for_a_crash(*, name: str = "covid-2020-03", loss_sharing=("adl", "socialize"),
+                         insurance_funds=(0, 2_000, 20_000)) -> pd.DataFrame:
+    """Who pays the deficits of a crash's liquidations (lesson 8, "The exchange's view"): the
+    insurance fund first, then the winners, by auto-deleveraging or by a socialized loss.
+
+    Modelled: :func:`crowd_through_crash` for each loss-sharing rule and each starting fund:
+    every liquidation past its bankruptcy price leaves a deficit; the fund pays it while it
+    can; then ``"adl"`` closes winning positions at the bankrupt trader's price (what they
+    cannot cover is unrecovered) and ``"socialize"`` takes the rest from the winners' profit.
+    Simplified: a toy crowd of 40 seeded traders, all in cross, hourly marks.
+
+    Index ``loss sharing``, ``insurance fund at start`` (USDT); columns ``liquidations`` and
+    ``ADL events`` (counts over the whole crash), ``socialized loss`` and ``unrecovered loss``
+    (USDT, summed), ``insurance fund at end`` (USDT).
+    """
+    rows = []
+    for rule in loss_sharing:
+        for fund in insurance_funds:
+            t = crowd_through_crash(name, loss_sharing=rule, insurance_fund=fund).timeline
+            rows.append({"loss sharing": rule, "insurance fund at start": fund,
+                         "liquidations": t["liquidations"].sum(),
+                         "ADL events": t["adl events"].sum(),
+                         "socialized loss": t["socialized loss"].sum(),
+                         "unrecovered loss": t["unrecovered loss"].sum(),
+                         "insurance fund at end": t["insurance fund"].iloc[-1]})
+    return pd.DataFrame(rows).set_index(["loss sharing", "insurance fund at start"])
