@@ -1,4 +1,4 @@
-"""The lessons' tables (lessons 2, 3, 4 and 7), checked against hand-worked dollars and closed
+"""The lessons' tables (lessons 2, 3, 4, 7, 8 and 9), checked against hand-worked dollars and closed
 forms: each expected number below is worked out from the venue's published formula or the
 scenario's set-up, not read back from the function under test.
 
@@ -6,6 +6,7 @@ Shared facts: ETH_PERP's first tier has MMR 0.5 % (notional below 10,000, cum 0)
 0.65 % (cum = 10,000 * 0.15 % = 15); BTC_PERP's first 0.4 %; the taker fee is 0.05 %.
 """
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -14,11 +15,17 @@ import marginlab as ml
 from marginlab.course.scenarios import (
     contract_for,
     crash_recovery_grid,
+    crash_summary,
     hedge_after_moves,
+    interval_by_paths,
     liquidation_by_margin_added,
+    odds_by_leverage,
+    odds_with_jumps,
     price_path,
     size_by_leverage,
+    twins_through_crashes,
     venue_liquidation_prices,
+    who_pays_for_a_crash,
 )
 from marginlab.errors import ConfigurationError, InvalidPriceError
 
@@ -189,3 +196,130 @@ def test_a_venue_named_in_lower_case_gets_its_own_contract():
     table = venue_liquidation_prices(venues=("hyperliquid",))
     assert list(table.index) == ["Hyperliquid"]
     assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.99, abs=1e-6)
+
+
+# --- lesson 8: the stored crashes (anchors: hour, BTC, ETH, in marginlab.simulation.paths) -----
+CRASHES_BY_HAND = {
+    # name: (first day, last anchor hour, BTC start and low, ETH start and low)
+    "covid-2020-03": ("2020-03-12", 72, (7_900, 3_800), (195, 90)),
+    "luna-2022-05": ("2022-05-05", 180, (40_000, 26_700), (2_900, 1_800)),
+    "ftx-2022-11": ("2022-11-06", 94, (21_000, 15_700), (1_600, 1_100)),
+    "may-2021": ("2021-05-19", 24, (43_000, 30_000), (3_400, 1_900)),
+}
+
+
+def test_crash_summary_reads_each_crash_from_its_anchors():
+    # log-linear between anchors, so each low is an anchor: fall = 1 - low / start
+    table = crash_summary()
+    assert list(table.index) == list(CRASHES_BY_HAND)
+    for name, (day, hours, btc, eth) in CRASHES_BY_HAND.items():
+        row = table.loc[name]
+        assert (row["starts (UTC)"], row["hours"]) == (day, hours)
+        for coin, (start, low) in (("BTC", btc), ("ETH", eth)):
+            assert row[f"{coin} start"] == pytest.approx(start, rel=1e-12)
+            assert row[f"{coin} low"] == pytest.approx(low, rel=1e-12)
+            assert row[f"{coin} fall %"] == pytest.approx(100 * (1 - low / start), abs=1e-9)
+    assert table.loc["covid-2020-03", "BTC fall %"] == pytest.approx(51.90, abs=0.01)
+
+
+def test_twins_through_ftx_at_2x_end_where_the_prices_say():
+    # 2x survives a fall of about 50 %, FTX falls 25 % (BTC) and 31 % (ETH): nobody is
+    # liquidated, both twins hold the same longs. 600 committed (margin + fee), 60 % on ETH:
+    # ETH floor(360 / (1,600 * 0.5005), 0.001) = 0.449, BTC floor(240 / (21,000 * 0.5005)) = 0.022;
+    # fees (0.449 * 1,600 + 0.022 * 21,000) * 0.05 % = 0.5902; PnL 0.449 * (1,100 - 1,600)
+    # + 0.022 * (15,700 - 21,000) = -341.1; no funding in the replay.
+    table = twins_through_crashes(names=("ftx-2022-11",), leverages=(2,))
+    expected = 1_000 - 0.5902 - 341.1
+    assert table.loc["ftx-2022-11", ("cross ends with", "2x")] == pytest.approx(expected, abs=0.01)
+    assert table.loc["ftx-2022-11", ("isolated ends with", "2x")] == pytest.approx(expected,
+                                                                                   abs=0.01)
+
+
+def test_the_isolated_twin_keeps_its_free_40_percent_and_cross_loses_more_with_leverage():
+    table = twins_through_crashes(leverages=(2, 3, 5, 10))
+    assert list(table.columns.get_level_values("leverage")[:4]) == ["2x", "3x", "5x", "10x"]
+    # the opening fee is inside the 600 committed: at worst every ring is lost, 400 stays
+    assert (table["isolated ends with"] >= 400).all().all()
+    assert (table["cross ends with"] >= 0).all().all()
+    # every crash ends below its start on both coins: bigger longs end with less
+    for _, row in table["cross ends with"].iterrows():
+        assert list(row) == sorted(row, reverse=True)
+
+
+def test_who_pays_for_black_thursday_conserves_the_deficit():
+    table = who_pays_for_a_crash(insurance_funds=(0, 2_000, 20_000))
+    social, adl = table.loc["socialize"], table.loc["adl"]
+    deficit = 20_000 - social.loc[20_000, "insurance fund at end"]  # a fund that pays it all
+    assert deficit > 2_000
+    for fund in (0, 2_000, 20_000):
+        # the fund pays first, the winners the rest: nothing appears or vanishes
+        assert social.loc[fund, "insurance fund at end"] == pytest.approx(max(fund - deficit, 0))
+        shared = social.loc[fund, "socialized loss"] + social.loc[fund, "unrecovered loss"]
+        assert shared == pytest.approx(max(deficit - fund, 0), abs=1e-6)
+        assert adl.loc[fund, "unrecovered loss"] <= max(deficit - fund, 0) + 1e-6
+    # a fund larger than the deficit: no ADL and the same fund left as under socialization
+    assert adl.loc[20_000, "ADL events"] == 0
+    assert adl.loc[20_000, "insurance fund at end"] == pytest.approx(20_000 - deficit)
+    assert adl.loc[0, "ADL events"] > 0
+
+
+# --- lesson 9: liquidation odds ------------------------------------------------------------------
+Z95 = 1.959963984540054
+
+
+def test_odds_by_leverage_intervals_contain_their_estimates():
+    n = 400
+    table = odds_by_leverage(leverages=(2, 10, 50), paths=n, seed=0)
+    assert list(table.index) == ["2x", "10x", "50x"]
+    for mode in ("cross", "isolated"):
+        for _, row in table.iterrows():
+            low, high = (float(x) for x in row[f"{mode} 95 % interval"].split("-"))
+            assert low - 0.05 <= row[f"{mode} liquidated %"] <= high + 0.05
+        assert list(table[f"{mode} liquidated %"]) == sorted(table[f"{mode} liquidated %"])
+    # no cross liquidation at 2x: Wilson's upper bound for 0 of n is z^2 / (n + z^2)
+    assert table.loc["2x", "cross liquidated %"] == 0
+    assert table.loc["2x", "cross 95 % interval"] == f"0.0-{100 * Z95**2 / (n + Z95**2):.1f}"
+    # cross has the whole deposit behind the same longs; an isolated ring loses only its margin
+    assert (table["isolated liquidated %"] >= table["cross liquidated %"]).all()
+    assert (table["isolated loss in the worst 5 %"] <= 50 + 1e-9).all()
+
+
+def test_the_interval_narrows_like_one_over_root_n():
+    table = interval_by_paths(path_counts=(250, 1_000, 4_000), leverage=10)
+    for n, row in table.iterrows():
+        p = row["isolated liquidated %"] / 100
+        assert row["interval from %"] <= 100 * p <= row["to %"]
+        assert row["width (points)"] == pytest.approx(row["to %"] - row["interval from %"])
+        # Wilson and the normal approximation 2 z sqrt(p (1 - p) / n) agree within 5 % here
+        assert row["width (points)"] == pytest.approx(200 * Z95 * math.sqrt(p * (1 - p) / n),
+                                                      rel=0.05)
+    widths = list(table["width (points)"])
+    assert widths[0] / widths[1] == pytest.approx(2, rel=0.1)   # four times the paths
+    assert widths[1] / widths[2] == pytest.approx(2, rel=0.1)
+
+
+def hourly_touch_probability(barrier: float, sigma: float = 0.8, days: float = 7) -> float:
+    """P(a driftless GBM falls to ``barrier`` x its start within ``days``): the reflection
+    formula for log price X = nu t + sigma W, nu = -sigma^2 / 2,
+    P = Phi((b - nu T) / s) + exp(2 nu b / sigma^2) Phi((b + nu T) / s), s = sigma sqrt(T),
+    with Broadie-Glasserman-Kou's shift b = ln(barrier) - 0.5826 sigma sqrt(dt) for a price
+    checked once an hour."""
+    t, dt, nu = days / 365, 1 / (365 * 24), -sigma**2 / 2
+    b, s = math.log(barrier) - 0.5826 * sigma * math.sqrt(dt), sigma * math.sqrt(t)
+
+    def phi(x):
+        return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+    return phi((b - nu * t) / s) + math.exp(2 * nu * b / sigma**2) * phi((b + nu * t) / s)
+
+
+def test_gbm_odds_match_the_reflection_formula():
+    n = 4_000
+    table = odds_with_jumps(leverages=(5, 10, 20), paths=n, seed=1)
+    assert list(table.columns) == ["GBM liquidated %", "GBM + jumps liquidated %"]
+    for lev in (5, 10, 20):
+        # 1 ETH at 2,000 held isolated with margin 2,000 / L (Binance, MMR 0.5 %):
+        # LP = 2,000 (1 - 1/L) / 0.995
+        p = hourly_touch_probability((1 - 1 / lev) / 0.995)
+        three_se = 3 * math.sqrt(p * (1 - p) / n)
+        assert table.loc[f"{lev}x", "GBM liquidated %"] / 100 == pytest.approx(p, abs=three_se)
+        assert 0 <= table.loc[f"{lev}x", "GBM + jumps liquidated %"] <= 100
