@@ -1,4 +1,5 @@
-"""What every app and quiz must do, checked on all of them."""
+"""What every app and quiz must do, checked on all of them; the apps' PNG encoder against an
+independent decoder (Pillow)."""
 
 import io
 
@@ -6,8 +7,12 @@ import numpy as np
 import PIL.Image
 import pytest
 from apphelpers import control_values
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from marginlab.course.widgets import Choice, Number, Quiz, app_classes
+from marginlab.course.widgets.png import png_bytes
 
 
 def pixels(png: bytes):
@@ -58,3 +63,31 @@ def test_quiz_feedback():
     assert quiz.verdicts[0] is True
     assert quiz.score == "1 of 2 right"
     assert "<ol>" in quiz._repr_html_() and "Liquidation price?" in quiz._repr_html_()
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 9), st.just(4))))
+def test_any_picture_decodes_to_the_same_pixels(rgba):
+    out = pixels(png_bytes(rgba))
+    if (rgba[:, :, 3] == 255).all():
+        assert out.shape == rgba.shape[:2] + (3,)  # opaque: written as RGB
+        assert np.array_equal(out, rgba[:, :, :3])
+    else:
+        assert np.array_equal(out, rgba)
+
+
+def test_a_chart_like_picture_compresses_and_round_trips():
+    rgba = np.full((300, 700, 4), 255, dtype=np.uint8)
+    rgba[100:250, 50:300, :3] = (192, 57, 43)  # a red bar
+    rgba[120:250, 400:650, :3] = (31, 111, 178)  # a blue bar
+    data = png_bytes(rgba)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert np.array_equal(pixels(data), rgba[:, :, :3])
+    assert len(data) < rgba.nbytes / 100  # flat areas: runs of zeros after the Up filter
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4, 4), float),
+                                 np.zeros((4, 4), np.uint8)])
+def test_anything_but_rgba_bytes_is_refused(bad):
+    with pytest.raises(ValueError, match="expected"):
+        png_bytes(bad)

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-import PIL.Image
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..style import RC
+from .png import png_bytes
 
 
 def _interactive_backend() -> bool:
@@ -181,11 +180,8 @@ class App:
 
 
 def encode_png(fig) -> bytes:
-    """The pixels already rendered on ``fig``'s Agg canvas, as PNG (fast zlib level)."""
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    buffer = io.BytesIO()
-    PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """The pixels already rendered on ``fig``'s Agg canvas, as PNG (:mod:`.png`)."""
+    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def check_finite(state: dict) -> None:
