@@ -6,15 +6,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
+def on_step(control, value):
+    """``value`` moved to the slider's nearest step, as the browser's slider only gives those
+    (setting ``.value`` from Python does not round)."""
+    step = getattr(control, "step", None) or 0
+    if step:
+        value = control.min + round((value - control.min) / step) * step
+        value = round(value, 10)  # 0.1 + 0.2: no float noise in a slider's value
+    value = min(max(value, control.min), control.max)
+    return int(value) if isinstance(control.value, int) else float(value)
+
+
 def control_values(control, points: int = 25):
-    """Every option of a selection widget; min, max and evenly spaced values of a slider."""
+    """Every option of a selection widget; min, max and evenly spaced values of a slider (on
+    its steps, as a learner can set them)."""
     if hasattr(control, "options") and control.options:
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
     if hasattr(control, "min") and hasattr(control, "max"):
         values = np.linspace(control.min, control.max, points)
-        if isinstance(control.value, int):
-            values = sorted({int(round(v)) for v in values})
-        return list(values)
+        return sorted({on_step(control, v) for v in values})
     if isinstance(getattr(control, "value", None), bool):
         return [False, True]
     return []

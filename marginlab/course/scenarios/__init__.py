@@ -17,19 +17,22 @@ module             what it models                                               
 ``deleverage``     insurance fund, ADL and socialized loss (:func:`market`, :func:`crash`) 6
 ``choosing``       how far each mode survives (:func:`survival`)                          7
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
-                   :func:`cascade_after_shock`)
+                   :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
+                   only once a fresh computation confirms them (rebuild:
+                   ``python -m marginlab.course.scenarios``)
 =================  =====================================================================  ======
 
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
 from .choosing import open_twin, survival
-from .crashes import HistoricalTwins, cascade_after_shock, historical_twins
+from .crashes import HistoricalTwins, cascade_after_shock, cascade_summary, historical_twins
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
 from .hedge import LEGS, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
-from .likelihood import BINS, LEVERAGES, PATHS, odds, odds_at
+from .likelihood import BINS, COMMITTED, HORIZONS, LEVERAGES, PATHS, VOLS, odds, odds_at
 from .pool import TwinReplay, pool_split, price_path, replay_twins
 from .ringfence import PLACES, isolated_pair
 from .teaser import twins_after_fall
@@ -37,7 +40,8 @@ from .twins import MODES, lots_for
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
-    "open_twin", "survival", "HistoricalTwins", "cascade_after_shock", "historical_twins",
+    "open_twin", "survival", "HistoricalTwins", "cascade_after_shock", "cascade_summary",
+    "historical_twins", "COMMITTED", "HORIZONS", "VOLS",
     "SHORTS", "WHALE", "adl_table", "crash", "market", "LEGS", "hedge_twins",
     "room_to_liquidation_pct", "initial_margin", "leverage_ladder", "one_position", "BINS",
     "LEVERAGES", "PATHS", "odds", "odds_at", "TwinReplay", "pool_split", "price_path",

@@ -21,10 +21,10 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..style import RC
+from .fasttext import CachedTextCanvas
 from .png import png_bytes
 
 
@@ -75,7 +75,7 @@ class App:
             with plt.ioff():
                 return plt.figure(figsize=figsize)
         fig = Figure(figsize=figsize)
-        FigureCanvasAgg(fig)  # renders to pixels without any GUI or pyplot
+        CachedTextCanvas(fig)  # Agg: pixels without any GUI or pyplot, text from cached glyphs
         return fig
 
     def compute(self, **values) -> dict:

@@ -3,7 +3,9 @@
 The seeded crowd of :func:`marginlab.course.scenarios.cascade_after_shock` (40 traders, a
 quarter hold BTC only) hit by an ETH shock; forced orders then move prices round after round
 through a linear order book (``depth``: USD of forced selling per 1 % move). Left: ETH and BTC
-price by round, cross (red) vs isolated (blue). Right: who was liquidated.
+price by round, cross (red) vs isolated (blue). Right: who was liquidated. The numbers are
+:func:`marginlab.course.scenarios.crashes.cascade_summary`'s, worked out ahead for every setting
+of the sliders.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..scenarios.crashes import cascade_after_shock
+from ..scenarios.crashes import SYMBOLS, stored_cascades
 from ..scenarios.twins import MODES
 from ..style import COLORS
 from .base import App
 
-SYMBOLS = {"ETH-PERP": "-", "BTC-PERP": "--"}
+STYLES = {"ETH-PERP": "-", "BTC-PERP": "--"}
 MIN_ROUNDS = 6
 
 
@@ -36,7 +38,7 @@ class CascadeApp(App):
         self.ax, self.bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
         self.lines = {}
         for mode in MODES:
-            for symbol, style in SYMBOLS.items():
+            for symbol, style in STYLES.items():
                 (self.lines[mode, symbol],) = self.ax.plot(
                     [0], [0], style, marker="o", ms=4, color=COLORS[mode],
                     label=f"{symbol.split('-')[0]} · {mode}")
@@ -67,22 +69,7 @@ class CascadeApp(App):
         return [*self.lines.values(), *bars, *self.labels]
 
     def compute(self, shock, depth) -> dict:
-        result = cascade_after_shock(float(shock), int(depth))
-        st = {"shock %": float(shock), "depth": 1_000 * int(depth)}
-        for mode in MODES:
-            table = result[mode]
-            s = result.summary.loc[mode]
-            for symbol in SYMBOLS:
-                part = table[table["symbol"] == symbol]
-                st[f"{mode} {symbol} rounds"] = list(part["round"])
-                st[f"{mode} {symbol} move %"] = list(part["move %"])
-                st[f"{mode} {symbol} final move %"] = float(s[f"{symbol} move %"])
-            btc_only = int(s["BTC-only traders liquidated"])
-            st[f"{mode} liquidated"] = int(s["traders liquidated"])
-            st[f"{mode} BTC-only liquidated"] = btc_only
-            st[f"{mode} ETH holders liquidated"] = int(s["traders liquidated"]) - btc_only
-            st[f"{mode} rounds"] = int(s["rounds"])
-        return st
+        return stored_cascades(float(shock), int(depth))
 
     def redraw(self, st: dict) -> None:
         rounds = max(MIN_ROUNDS, *(st[f"{m} rounds"] for m in MODES))

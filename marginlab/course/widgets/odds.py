@@ -3,8 +3,9 @@
 Left: the probability of a liquidation within the horizon against leverage, with its 95 %
 interval, for a cross account and its isolated twin. Right: how the loss (% of the deposit) is
 spread at the chosen leverage. The numbers come from
-:func:`marginlab.course.scenarios.odds_at` (a cached Monte Carlo run per volatility, horizon and
-committed share, so moving along the leverages is instant).
+:func:`marginlab.course.scenarios.odds_at`: a Monte Carlo run per volatility, horizon and
+committed share, worked out ahead for every setting of the sliders (checked against a fresh run
+before it is shown), so every move answers at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots import set_band
-from ..scenarios.likelihood import BINS, LEVERAGES, odds_at
+from ..scenarios.likelihood import BINS, COMMITTED, HORIZONS, LEVERAGES, VOLS, odds_at
 from ..scenarios.twins import MODES
 from ..style import COLORS
 from .base import App
@@ -26,11 +27,12 @@ class OddsApp(App):
         return {
             "leverage": widgets.SelectionSlider(options=list(LEVERAGES), value=10,
                                                 description="leverage"),
-            "vol": widgets.IntSlider(value=80, min=40, max=150, step=10,
+            "vol": widgets.IntSlider(value=80, min=VOLS[0], max=VOLS[-1], step=10,
                                      description="ETH volatility % / year"),
-            "days": widgets.IntSlider(value=7, min=1, max=30, description="horizon (days)"),
-            "committed": widgets.IntSlider(value=50, min=20, max=100, step=10,
-                                           description="committed %"),
+            "days": widgets.SelectionSlider(options=list(HORIZONS), value=7,
+                                            description="horizon (days)"),
+            "committed": widgets.IntSlider(value=50, min=COMMITTED[0], max=COMMITTED[-1],
+                                           step=10, description="committed %"),
         }
 
     def make_figure(self):

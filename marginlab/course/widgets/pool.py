@@ -93,39 +93,47 @@ class PoolApp(App):
                            deposit=self.deposit, steps=self.steps, seed=self.seed,
                            recovery_pct=recovery)
         self.run = run
+        # the tables as arrays, once: the redraw reads them without pandas
+        mode_of, liq = run.pools["mode"].to_numpy(), run.liquidations
+        self.series = {"step": run.path["step"].to_numpy(),
+                       "eth": run.path["ETH-PERP"].to_numpy()}
         st = {"crash": crash, "leverage": leverage, "show": show}
         for mode in MODES:
-            p = run.pools[run.pools["mode"] == mode]
-            liq = run.liquidations[run.liquidations["trader"] == mode]
-            st[f"{mode} final equity"] = float(p["equity"].iloc[-1])
-            st[f"{mode} min equity"] = float(p["equity"].min())
-            st[f"{mode} positions left"] = int(p["positions"].iloc[-1])
-            st[f"{mode} liquidations"] = len(liq)
-            st[f"{mode} first liquidation step"] = (int(liq["step"].iloc[0]) if len(liq)
+            rows = mode_of == mode
+            used, free = (run.pools[k].to_numpy()[rows] for k in ("used", "free"))
+            equity, positions = run.pools["equity"].to_numpy()[rows], run.pools[
+                "positions"].to_numpy()[rows]
+            mine = liq[liq["trader"] == mode]
+            steps = sorted(set(mine["step"]))[: self.max_markers]
+            self.series[mode] = {
+                "used": used, "free": free,
+                "marks": [(s, ", ".join(x.split("-")[0] for x in mine["symbol"][
+                    mine["step"] == s])) for s in steps]}
+            st[f"{mode} final equity"] = float(equity[-1])
+            st[f"{mode} min equity"] = float(equity.min())
+            st[f"{mode} positions left"] = int(positions[-1])
+            st[f"{mode} liquidations"] = len(mine)
+            st[f"{mode} first liquidation step"] = (int(mine["step"].iloc[0]) if len(mine)
                                                     else None)
         return st
 
     def redraw(self, st: dict) -> None:
-        run = self.run
-        x = run.path["step"].to_numpy()
+        x, eth = self.series["step"], self.series["eth"]
         for mode, art in self.art.items():
-            p = run.pools[run.pools["mode"] == mode]
-            used, free = p["used"].to_numpy(), p["free"].to_numpy()
+            used, free = self.series[mode]["used"], self.series[mode]["free"]
             set_band(art["used"], x, np.zeros_like(used), used)
             set_band(art["free"], x, used, used + free)
             art["equity"].set_ydata(used + free)
-            art["price"].set_ydata(run.path["ETH-PERP"].to_numpy())
-            liq = run.liquidations[run.liquidations["trader"] == mode]
-            steps = sorted(set(liq["step"]))[: self.max_markers]
+            art["price"].set_ydata(eth)
+            marks = self.series[mode]["marks"]
             for k, (line, label) in enumerate(zip(art["marks"], art["labels"], strict=True)):
-                on = k < len(steps)
+                on = k < len(marks)
                 line.set_visible(on)
                 label.set_visible(on)
                 if on:
-                    which = ", ".join(s.split("-")[0] for s in liq[liq["step"] == steps[k]]
-                                      ["symbol"])
-                    line.set_xdata([steps[k], steps[k]])
-                    label.set_position((steps[k] - 1, self.deposit * 0.05))
+                    step, which = marks[k]
+                    line.set_xdata([step, step])
+                    label.set_position((step - 1, self.deposit * 0.05))
                     label.set_text(f"{which} liquidated")
             faded = st["show"] not in ("both", mode)
             for key, alpha in self.ALPHAS.items():
