@@ -1,5 +1,5 @@
 """What every app and quiz must do, checked on all of them; the apps' PNG encoder against an
-independent decoder (Pillow)."""
+independent decoder (Pillow), and their cached text drawing against Agg's own."""
 
 import io
 
@@ -10,8 +10,11 @@ from apphelpers import control_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
 
-from marginlab.course.widgets import Choice, Number, Quiz, app_classes
+from marginlab.course.widgets import Choice, Number, Quiz, app_classes, fasttext
+from marginlab.course.widgets.fasttext import CachedTextCanvas
 from marginlab.course.widgets.png import png_bytes
 
 
@@ -91,3 +94,47 @@ def test_a_chart_like_picture_compresses_and_round_trips():
 def test_anything_but_rgba_bytes_is_refused(bad):
     with pytest.raises(ValueError, match="expected"):
         png_bytes(bad)
+
+
+class SnappedAgg(RendererAgg):
+    """Agg's own text drawing, at the whole-pixel anchor the cached renderer uses."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if not ismath:
+            x, y = round(x), round(y)
+        return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+
+
+class SnappedCanvas(FigureCanvasAgg):
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        if self._lastKey != (w, h, self.figure.dpi):
+            self.renderer = SnappedAgg(w, h, self.figure.dpi)
+            self._lastKey = (w, h, self.figure.dpi)
+        return self.renderer
+
+
+def labelled_figure(canvas, shift: float = 0.0):
+    fig = Figure(figsize=(6, 3), dpi=80)
+    canvas(fig)
+    ax = fig.add_subplot()
+    for i in range(6):
+        ax.text(0.05 + shift, 0.15 * i + shift, f"label {i}: 1,{i}34.56 USDT\nsecond line",
+                fontsize=8 + 2 * i, color=f"C{i}", rotation=90 * (i == 3), ha="left",
+                va=("top", "center", "bottom")[i % 3], alpha=1 - 0.1 * i)
+    ax.set_title("mathtext too: $\\sigma\\sqrt{t}$", fontsize=12)
+    ax.set_xlabel("a", fontsize=9)
+    return fig
+
+
+@pytest.mark.skipif(not fasttext.SUPPORTED, reason="this matplotlib's text API is not 3.11's")
+@pytest.mark.parametrize("shift", [0.0, 0.0123, 0.31])
+def test_cached_glyphs_draw_exactly_what_agg_draws(shift):
+    labelled_figure(CachedTextCanvas, shift + 0.5).canvas.draw()  # other places: fill the caches
+    drawn = {}
+    for name, canvas in (("agg", SnappedCanvas), ("cached", CachedTextCanvas)):
+        fig = labelled_figure(canvas, shift)
+        fig.canvas.draw()
+        drawn[name] = np.asarray(fig.canvas.buffer_rgba()).copy()
+    assert np.array_equal(drawn["agg"], drawn["cached"])
+    assert (drawn["agg"][:, :, :3] < 200).sum() > 2_000  # there is text on the picture
