@@ -22,6 +22,47 @@ def usd_axis(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
+def spread(targets, gap: float, lo: float = -np.inf, hi: float = np.inf) -> np.ndarray:
+    """Positions for labels that belong at ``targets`` (one axis, data units): in the same
+    order, at least ``gap`` apart, each group of crowded labels centred on its targets' mean,
+    and inside [``lo``, ``hi``] as long as they fit there. Labels that are already apart stay
+    on their targets."""
+    targets = np.asarray(targets, dtype=float)
+    order = np.argsort(targets, kind="stable")
+    groups = [[i] for i in order]  # runs of labels that move together, bottom to top
+
+    def place(group):  # centred on the mean target, ``gap`` apart, then kept inside the range
+        k = len(group)
+        start = targets[group].mean() - gap * (k - 1) / 2
+        start = min(max(start, lo), hi - gap * (k - 1)) if (k - 1) * gap <= hi - lo else start
+        return start + gap * np.arange(k)
+
+    merged = True
+    while merged:
+        merged = False
+        for j in range(len(groups) - 1):
+            if place(groups[j])[-1] + gap > place(groups[j + 1])[0] + 1e-12:
+                groups[j:j + 2] = [groups[j] + groups[j + 1]]
+                merged = True
+                break
+    out = np.empty(len(targets))
+    for group in groups:
+        out[group] = place(group)
+    return out
+
+
+def label_bar(text, width: float, label: str, right: float, room: float = 0.55) -> None:
+    """Write ``label`` just after the end of a horizontal bar ``width`` long, or inside its end
+    in white when the bar reaches past ``room`` of the axes (``right``: their right end), where
+    the label would run off the picture."""
+    inside = width > room * right
+    pad = 0.012 * right
+    text.set_text(label)
+    text.set_x(width - pad if inside else width + pad)
+    text.set_horizontalalignment("right" if inside else "left")
+    text.set_color("white" if inside else "black")
+
+
 def set_band(collection, x, lower, upper) -> None:
     """Move a ``fill_between`` polygon to the band between ``lower`` and ``upper`` over ``x``
     (an app updates its bands in place instead of drawing new ones)."""

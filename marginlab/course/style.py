@@ -17,6 +17,12 @@ COLORS = {
     "insurance": "#16a085",
 }
 
+# a second cue beside the colour, for readers who cannot tell red from blue: isolated series
+# are hatched (bars, bands) and dashed with square markers (lines); cross ones are plain
+HATCHES = {"cross": "", "isolated": "//"}
+LINESTYLES = {"cross": "-", "isolated": "--"}
+MARKERS = {"cross": "o", "isolated": "s"}
+
 RC = {
     "figure.figsize": (9, 4.6),
     "figure.dpi": 80,

@@ -151,7 +151,7 @@ class App:
             self._background = (canvas, canvas.copy_from_bbox(self.fig.bbox))
         else:
             canvas.restore_region(cached[1])
-        for a in artists:
+        for a in sorted(artists, key=lambda a: a.get_zorder()):  # stacked as a full draw would
             if a.get_visible():
                 self.fig.draw_artist(a)
 
@@ -182,6 +182,11 @@ class App:
 def encode_png(fig) -> bytes:
     """The pixels already rendered on ``fig``'s Agg canvas, as PNG (:mod:`.png`)."""
     return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """``value`` with its sign and thousands separators, never "-0.00" for a tiny loss."""
+    return f"{round(value, digits) + 0.0:+,.{digits}f}"
 
 
 def check_finite(state: dict) -> None:

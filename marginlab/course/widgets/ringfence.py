@@ -14,6 +14,8 @@ from ..scenarios.ringfence import PLACES, isolated_pair
 from ..style import COLORS
 from .base import App
 
+MONEY_TOP = 850  # USDT: the money axis, unless a bar needs more
+
 
 class RingFenceApp(App):
     """ETH move, ETH leverage and extra margin added to the ETH position."""
@@ -39,7 +41,7 @@ class RingFenceApp(App):
         self.bar_text = [self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=12)
                          for i in x]
         self.ax.set_xticks(list(x), PLACES)
-        self.ax.set_ylim(0, 850)
+        self.ax.set_ylim(0, MONEY_TOP)
         self.ax.set_ylabel("USDT")
         usd_axis(self.ax)
         self.ax.legend(loc="upper right")
@@ -74,6 +76,11 @@ class RingFenceApp(App):
         return st
 
     def redraw(self, st: dict) -> None:
+        tallest = max(max(st[f"{p} before"], st[f"{p} after"]) for p in PLACES)
+        top = max(MONEY_TOP, 1.2 * tallest)
+        if self.ax.get_ylim()[1] != top:  # room for the tallest bar and its label
+            self.ax.set_ylim(0, top)
+            self.invalidate()
         for i, place in enumerate(PLACES):
             self.before_bars[i].set_height(st[f"{place} before"])
             self.bars[i].set_height(st[f"{place} after"])
