@@ -7,8 +7,14 @@ from unittest import mock
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import Collection
+from matplotlib.colors import to_hex
 from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.text import Text
+
+from marginlab.course.style import COLORS
 
 
 def on_step(control, value):
@@ -84,6 +90,42 @@ def layout_problems(fig, tolerance: float = 1.0) -> list[str]:
     problems += [f"{t.get_text()!r} is cut by the edge of the figure" for t in texts
                  if boxes[t].x0 < figure.x0 - tolerance or boxes[t].y0 < figure.y0 - tolerance
                  or boxes[t].x1 > figure.x1 + tolerance or boxes[t].y1 > figure.y1 + tolerance]
+    return problems
+
+
+def _colour_and_cue(artist):
+    """(its colour as #rrggbb, what else tells it apart: line style, marker and width for a
+    line, hatch for a patch or a band), or None for other artists."""
+    if isinstance(artist, Line2D):
+        return (to_hex(artist.get_color()),
+                ("line", artist.get_linestyle(), artist.get_marker(), artist.get_linewidth()))
+    if isinstance(artist, Patch | Collection):
+        faces = artist.get_facecolor()
+        face = faces if isinstance(artist, Patch) else (faces[0] if len(faces) else None)
+        if face is None or face[3] == 0:
+            return None
+        return to_hex(face, keep_alpha=False), (type(artist).__name__, artist.get_hatch() or "")
+    return None
+
+
+def colour_only_series(fig) -> list[str]:
+    """Axes where a cross series and an isolated one differ by colour alone: the same kind of
+    artist, the same line style, marker and width or the same hatch, and no tick labels
+    naming both modes (as bars under a "cross" and an "isolated" tick are named)."""
+    problems = []
+    for ax in fig.axes:
+        cues = {"cross": set(), "isolated": set()}
+        for artist in ax.get_children():
+            found = artist.get_visible() and _colour_and_cue(artist)
+            for mode in cues:
+                if found and found[0] == COLORS[mode]:
+                    cues[mode].add(found[1])
+        ticks = " ".join(t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels())
+        if "cross" in ticks and "isolated" in ticks:
+            continue
+        shared = cues["cross"] & cues["isolated"]
+        if shared:
+            problems.append(f"{ax.get_title()!r}: cross and isolated both drawn as {shared}")
     return problems
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from .scenarios.crashes import historical_twins
-from .style import COLORS
+from .style import COLORS, LINESTYLES
 
 
 # --- helpers for the apps ----------------------------------------------------------------------
@@ -104,7 +104,8 @@ def historical_twins_equity(name: str, *, leverages=(3, 5)):
         twins = historical_twins(name, leverage=lev, keep_equity=True)
         sc, run = twins.prices, twins.run
         for mode in ("cross", "isolated"):
-            ax.plot(sc["time"], run.equity[mode][0], color=COLORS[mode], lw=2, label=mode)
+            ax.plot(sc["time"], run.equity[mode][0], color=COLORS[mode], lw=2,
+                    ls=LINESTYLES[mode], label=mode)
         ax.set_title(f"{lev}x: equity of each twin (USDT)")
         ax.tick_params(axis="x", labelrotation=30)
         twin = ax.twinx()
@@ -130,12 +131,12 @@ def insurance_fund_over_time(runs: dict, *, xlabel: str = "step",
 
 # --- lesson 9 ----------------------------------------------------------------------------------
 def paths_against_price(paths, level: float, *, title: str = ""):
-    """Price paths (one per row), those that reach ``level`` or below in red, the others in
-    blue, and ``level`` as a dashed line (a long's liquidation price)."""
+    """Price paths (one per row), those that reach ``level`` or below in red and thicker, the
+    others in thin blue, and ``level`` as a dashed line (a long's liquidation price)."""
     hit = (paths <= level).any(axis=1)
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    ax.plot(paths[~hit].T, color=COLORS["isolated"], alpha=0.35, lw=1)
-    ax.plot(paths[hit].T, color=COLORS["cross"], alpha=0.8, lw=1)
+    ax.plot(paths[~hit].T, color=COLORS["isolated"], alpha=0.35, lw=0.7)
+    ax.plot(paths[hit].T, color=COLORS["cross"], alpha=0.8, lw=1.6)
     ax.axhline(level, color=COLORS["liquidation"], ls="--", lw=1.5)
     ax.set(xlabel="hour", ylabel="ETH (USDT)", title=title)
     return fig

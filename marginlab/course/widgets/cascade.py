@@ -3,9 +3,9 @@
 The seeded crowd of :func:`marginlab.course.scenarios.cascade_after_shock` (40 traders, a
 quarter hold BTC only) hit by an ETH shock; forced orders then move prices round after round
 through a linear order book (``depth``: USD of forced selling per 1 % move). Left: ETH and BTC
-price by round, cross (red) vs isolated (blue). Right: who was liquidated. The numbers are
-:func:`marginlab.course.scenarios.crashes.cascade_summary`'s, worked out ahead for every setting
-of the sliders.
+price by round, cross (red, circles) vs isolated (blue, squares). Right: who was liquidated
+(isolated hatched). The numbers are :func:`marginlab.course.scenarios.crashes.cascade_summary`'s,
+worked out ahead for every setting of the sliders.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from ..scenarios.crashes import SYMBOLS, stored_cascades
 from ..scenarios.twins import MODES
-from ..style import COLORS
+from ..style import COLORS, HATCHES, MARKERS
 from .base import App
 
 STYLES = {"ETH-PERP": "-", "BTC-PERP": "--"}
@@ -40,7 +40,7 @@ class CascadeApp(App):
         for mode in MODES:
             for symbol, style in STYLES.items():
                 (self.lines[mode, symbol],) = self.ax.plot(
-                    [0], [0], style, marker="o", ms=4, color=COLORS[mode],
+                    [0], [0], style, marker=MARKERS[mode], ms=5, color=COLORS[mode],
                     label=f"{symbol.split('-')[0]} · {mode}")
         self.ax.axhline(0, color="0.6", lw=0.8)
         self.ax.set_xlim(0, MIN_ROUNDS)
@@ -53,7 +53,8 @@ class CascadeApp(App):
         self.bars = {}
         for i, mode in enumerate(MODES):
             self.bars[mode] = self.bx.bar(x + (i - 0.5) * 0.38, [0, 0], width=0.38,
-                                          color=COLORS[mode], label=mode)
+                                          color=COLORS[mode], hatch=HATCHES[mode],
+                                          edgecolor="white", lw=0, label=mode)
         self.labels = [self.bx.text(0, 0, "", ha="center", va="bottom", fontsize=9)
                        for _ in range(4)]
         self.bx.set_xticks(x, ["held ETH", "held BTC only"])

@@ -16,7 +16,7 @@ import numpy as np
 from ..plots import set_band
 from ..scenarios.likelihood import BINS, COMMITTED, HORIZONS, LEVERAGES, VOLS, odds_at
 from ..scenarios.twins import MODES
-from ..style import COLORS
+from ..style import COLORS, HATCHES, LINESTYLES, MARKERS
 from .base import App
 
 
@@ -41,12 +41,15 @@ class OddsApp(App):
         x = np.array(LEVERAGES, dtype=float)
         self.lines, self.bands = {}, {}
         for mode in MODES:
-            self.bands[mode] = self.ax.fill_between(x, 0, 0, color=COLORS[mode], alpha=0.2,
+            self.bands[mode] = self.ax.fill_between(x, 0, 0, facecolor=COLORS[mode], alpha=0.2,
+                                                    hatch=HATCHES[mode], edgecolor=COLORS[mode],
                                                     linewidth=0)
-            (self.lines[mode],) = self.ax.plot(x, 0 * x, "o-", color=COLORS[mode], label=mode)
+            (self.lines[mode],) = self.ax.plot(x, 0 * x, ls=LINESTYLES[mode],
+                                               marker=MARKERS[mode], color=COLORS[mode],
+                                               label=mode)
         self.marker = self.ax.axvline(10, color="0.3", lw=1, ls="--")
         self.ax.set_xscale("log")
-        self.ax.set_xticks(LEVERAGES, [f"{v}x" for v in LEVERAGES])
+        self.ax.set_xticks(LEVERAGES, [f"{v}x" for v in LEVERAGES], fontsize=10)
         self.ax.minorticks_off()
         self.ax.set_ylim(0, 100)
         self.ax.set_xlabel("leverage")
@@ -55,7 +58,8 @@ class OddsApp(App):
         self.ax.legend(loc="upper left")
         width = (BINS[1] - BINS[0]) / 2
         self.bars = {mode: self.hx.bar(BINS[:-1] + (i + 0.5) * width, np.zeros(len(BINS) - 1),
-                                       width=width, color=COLORS[mode], label=mode)
+                                       width=width, color=COLORS[mode], hatch=HATCHES[mode],
+                                       edgecolor="white", lw=0, label=mode)
                      for i, mode in enumerate(MODES)}
         self.hx.set_xlim(0, 100)
         self.hx.set_ylim(0, 100)
