@@ -41,7 +41,8 @@ def test_in_place_update_draws_exactly_what_a_full_redraw_draws(cls):
 def test_display_gives_a_picture_to_readers_without_a_kernel(cls, monkeypatch):
     app = cls()
     shown = []
-    monkeypatch.setattr("marginlab.course.widgets.base.display", lambda b, raw: shown.append(b))
+    monkeypatch.setattr("marginlab.course.widgets.base.display",
+                        lambda b, raw, metadata=None: shown.append(b))
     app._ipython_display_()
     bundle = shown[0]
     assert "application/vnd.jupyter.widget-view+json" in bundle

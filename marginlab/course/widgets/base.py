@@ -4,7 +4,9 @@ An app has **controls** (ipywidgets), a pure **compute** step that turns control
 ``state`` dict of numbers (all from the engine), and a **redraw** step that updates the artists
 of one figure created once. Moving a control runs ``compute`` then ``redraw``; nothing is
 re-created, so there is no flicker and no pile of figures. An error in a callback is shown
-under the plot, never swallowed.
+under the plot, never swallowed. Every picture has a text alternative, ``alt_text(state)``:
+the picture's ``title`` for screen readers (the Image widget's tooltip) and the ``alt`` of the
+PNG stored in the notebook (what HTML pages of the notebook show).
 
 Without a browser, tests drive an app by setting ``app.controls[name].value`` and reading
 ``app.state``: ipywidgets fires observers synchronously.
@@ -50,6 +52,7 @@ class App:
         self.view = (self.fig.canvas if _interactive_backend() else
                      widgets.Image(format="png", layout=widgets.Layout(height=self.height)))
         self.message = widgets.HTML()
+        self.alt = ""  # the picture's text alternative (see alt_text)
         self.state: dict = {}
         self.error: str | None = None
         self.updates = 0
@@ -88,6 +91,11 @@ class App:
         """One line of HTML under the plot (numbers from ``state``)."""
         return ""
 
+    def alt_text(self, state: dict) -> str:
+        """What the picture shows, in words, for readers who cannot see it (plain text, numbers
+        from ``state``)."""
+        raise NotImplementedError
+
     # --- the loop --------------------------------------------------------------------------
     def values(self) -> dict:
         return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
@@ -104,10 +112,14 @@ class App:
                 self.redraw(state)
             self.state, self.error = state, None
             self.message.value = self.describe(state)
+            self.alt = self.alt_text(state)
         except Exception as err:  # shown to the learner, and kept for tests
             self.error = f"{type(err).__name__}: {err}"
             self.message.value = (f"<div style='color:#b00020'><b>Could not update:</b> "
                                   f"{html.escape(self.error)}</div>")
+            self.alt = f"The picture could not be updated: {self.error}"
+        if hasattr(self.view, "tooltip"):  # the Image widget: its title, read by screen readers
+            self.view.tooltip = self.alt
         self.updates += 1
         self.render()
 
@@ -167,7 +179,7 @@ class App:
             self.controls[name].value = value
         from IPython.display import Image
 
-        return Image(self.png())
+        return Image(self.png(), alt=self.alt)
 
     def _ipython_display_(self):
         """The live app; readers without a kernel (GitHub, HTML export) get the picture."""
@@ -176,7 +188,7 @@ class App:
         bundle["text/plain"] = f"<{type(self).__name__}: run the notebook to move the controls>"
         self._shown = True
         self.render()
-        display(bundle, raw=True)
+        display(bundle, raw=True, metadata={"image/png": {"alt": self.alt}})
 
 
 def encode_png(fig) -> bytes:

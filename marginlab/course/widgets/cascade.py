@@ -16,7 +16,7 @@ import numpy as np
 from ..scenarios.crashes import SYMBOLS, stored_cascades
 from ..scenarios.twins import MODES
 from ..style import COLORS, HATCHES, MARKERS
-from .base import App
+from .base import App, signed
 
 STYLES = {"ETH-PERP": "-", "BTC-PERP": "--"}
 MIN_ROUNDS = 6
@@ -88,6 +88,19 @@ class CascadeApp(App):
                 label = self.labels[2 * i + j]
                 label.set_position((bar.get_x() + bar.get_width() / 2, h + 0.5))
                 label.set_text(str(h))
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            rounds = st[f"{mode} rounds"]
+            parts.append(
+                f"{mode}: ETH {signed(st[f'{mode} ETH-PERP final move %'], 1)} % and BTC "
+                f"{signed(st[f'{mode} BTC-PERP final move %'], 1)} % after {rounds} "
+                f"round{'s' if rounds != 1 else ''}, {st[f'{mode} ETH holders liquidated']} ETH "
+                f"holders and {st[f'{mode} BTC-only liquidated']} BTC-only holders liquidated")
+        return (f"Line chart of prices round by round after an ETH shock of "
+                f"{st['shock %']:+.0f} %, and bars of who was liquidated: "
+                + "; ".join(parts) + ".")
 
     def describe(self, st: dict) -> str:
         parts = []

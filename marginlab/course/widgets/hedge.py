@@ -103,6 +103,19 @@ class HedgeApp(App):
                 # each bar names its mode: no legend to look up, no colour needed
                 label_bar(self.dist_text[mode][k], width, f"{mode}: {label}", ROOM_AXIS)
 
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            legs = []
+            for symbol in LEGS:
+                coin = symbol.split("-")[0]
+                room = st[f"{mode} {coin.lower()} room %"]
+                legs.append(f"{coin} liquidated" if not st[f"{mode} {coin.lower()} open"] else
+                            f"{coin} has no liquidation price" if room is None else
+                            f"{coin} {room:.1f} % from liquidation")
+            parts.append(f"{mode} equity {st[f'{mode} equity']:,.0f} USDT, " + ", ".join(legs))
+        return "Bar charts of the hedge in each mode: " + "; ".join(parts) + "."
+
     def describe(self, st: dict) -> str:
         return (f"cross equity {st['cross equity']:,.2f} USDT · isolated equity "
                 f"{st['isolated equity']:,.2f} USDT")

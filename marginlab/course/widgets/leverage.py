@@ -118,6 +118,16 @@ class LeverageApp(App):
         self.gauge_text.set_y(min(ratio, 110) + 1)
         self.gauge_text.set_text("liquidated" if st["liquidated"] else f"{ratio:.1f} %")
 
+    def alt_text(self, st: dict) -> str:
+        prices = ", ".join(f"{name} price {st[f'{name} price']:,.2f}" if st[f"{name} price"]
+                           is not None else f"no {name} price"
+                           for name in ("liquidation", "bankruptcy"))
+        fate = ("it is liquidated" if st["liquidated"] else
+                f"margin ratio {st['margin ratio %']:.1f} % (100 % liquidates)")
+        return (f"Price scale for a {st['side']} of {self.quantity:g} ETH entered at "
+                f"{self.entry:,.2f} USDT with {st['leverage']:g}x leverage: mark "
+                f"{st['mark']:,.2f}, {prices}; {fate}.")
+
     def describe(self, st: dict) -> str:
         liq = st["liquidation price"]
         liq_txt = f"{liq:,.2f}" if liq is not None else "none"

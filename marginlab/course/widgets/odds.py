@@ -88,6 +88,15 @@ class OddsApp(App):
         self.marker.set_xdata([st["leverage"], st["leverage"]])
         self.title.set_text(f"Where the losses fall at {st['leverage']}x")
 
+    def alt_text(self, st: dict) -> str:
+        curve = ", ".join(f"{lev}x {c:.0f} % vs {i:.0f} %" for lev, c, i in zip(
+            LEVERAGES, st["cross p %"], st["isolated p %"], strict=True))
+        at = "; ".join(f"{mode} liquidated on {st[f'{mode} liquidated %']:.1f} % of paths, "
+                       f"median loss {st[f'{mode} median loss %']:.0f} %" for mode in MODES)
+        return (f"Line chart of the share of {st['paths']} paths liquidated, cross vs isolated, "
+                f"by leverage: {curve}. At {st['leverage']}x: {at}; a histogram shows how the "
+                f"losses are spread.")
+
     def describe(self, st: dict) -> str:
         parts = []
         for mode in MODES:

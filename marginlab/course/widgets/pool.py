@@ -142,6 +142,18 @@ class PoolApp(App):
             art["title"].set_text(f"{mode}: ends at {st[f'{mode} final equity']:,.0f} USDT, "
                                   f"{left} position{'s' if left != 1 else ''} open")
 
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            first = st[f"{mode} first liquidation step"]
+            when = "no liquidation" if first is None else f"first liquidation at step {first}"
+            left = st[f"{mode} positions left"]
+            parts.append(f"{mode}: {when}, ends at {st[f'{mode} final equity']:,.0f} USDT with "
+                         f"{left} position{'s' if left != 1 else ''} open")
+        return (f"Two panels over {self.steps} time steps, ETH crashing {st['crash']} % at "
+                f"{st['leverage']}x: each twin's used margin and free balance as bands, its "
+                f"equity as a line and ETH's price dashed. " + "; ".join(parts) + ".")
+
     def describe(self, st: dict) -> str:
         lines = self.run.liquidations["message"].head(4).tolist()
         if not lines:

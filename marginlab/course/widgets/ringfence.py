@@ -98,6 +98,14 @@ class RingFenceApp(App):
         self.mark_dot.set_color(COLORS["liquidation"] if st["eth liquidated"]
                                 else COLORS["price"])
 
+    def alt_text(self, st: dict) -> str:
+        money = ", ".join(f"{place} {st[f'{place} before']:,.0f} then {st[f'{place} after']:,.0f}"
+                          for place in PLACES)
+        fate = "liquidated" if st["eth liquidated"] else "alive"
+        return (f"Bar chart of where the money is before and after ETH moves {st['move']:+.1f} % "
+                f"(USDT): {money}. The ETH position is {fate}: mark {st['mark']:,.2f}, "
+                f"liquidation price {st['eth liquidation price']:,.2f}.")
+
     def describe(self, st: dict) -> str:
         return (f"ETH mark {st['mark']:,.2f} · liquidation price "
                 f"{st['eth liquidation price']:,.2f} · free balance "

@@ -76,6 +76,15 @@ class SurvivalApp(App):
                       f"{lost:.0f} %" + (f" ({closed} closed)" if closed else ""),
                       self.lx.get_xlim()[1])
 
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            fall = st[f"{mode} first liquidation fall %"]
+            where = ("never liquidated" if fall is None else
+                     f"first liquidated after ETH falls {fall:.1f} %")
+            parts.append(f"{mode} {where}, losing {st[f'{mode} lost %']:.0f} % of the account")
+        return "Bar charts of how far each mode survives: " + "; ".join(parts) + "."
+
     def describe(self, st: dict) -> str:
         parts = []
         for mode in MODES:

@@ -80,6 +80,16 @@ class TeaserApp(App):
             self.notes[i].set_text(f"{used + free:,.0f} USDT\nholds {holds}")
         self.title.set_text(f"ETH at {st['eth']:,.0f} USDT")
 
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            holds = st[f"{mode} holds"] or "nothing: it was liquidated"
+            parts.append(f"{mode} account {st[f'{mode} equity']:,.0f} USDT "
+                         f"({st[f'{mode} used']:,.0f} margin in use, {st[f'{mode} free']:,.0f} "
+                         f"free), holds {holds}")
+        return (f"Bar chart of each twin's pool with ETH at {st['eth']:,.0f} USDT: "
+                + "; ".join(parts) + ".")
+
     def describe(self, st: dict) -> str:
         return (f"cross: {st['cross equity']:,.2f} USDT ({st['cross holds'] or 'nothing'}) · "
                 f"isolated: {st['isolated equity']:,.2f} USDT "
