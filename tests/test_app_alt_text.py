@@ -41,6 +41,14 @@ def test_stored_pictures_carry_the_alt_text(cls, monkeypatch):
     assert metadata["alt"] == app.alt and app.alt != shown[0]["image/png"]["alt"]
 
 
+def test_the_image_widget_can_show_its_title():
+    """ipywidgets' front end reads the model's ``description`` before it sets the title: the
+    view's state must carry one (empty), or the picture fails to render at all."""
+    state = TeaserApp().view.get_state()
+    assert state["description"] == "" and state["tooltip"].startswith("Bar chart")
+    assert state["_model_name"] == "ImageModel"
+
+
 def test_the_words_carry_the_engines_numbers():
     app = LeverageApp(entry=2000, quantity=1)
     app.controls["leverage"].value = 20

@@ -22,12 +22,22 @@ import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+import traitlets
 from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..style import RC
 from .fasttext import CachedTextCanvas
 from .png import png_bytes
+
+
+class DescribedImage(widgets.Image):
+    """An Image widget whose ``tooltip`` becomes the picture's ``title``: the text a screen
+    reader gives an image without ``alt``. ipywidgets' front end sets the title only for models
+    with a ``description`` (it reads its length), which an Image lacks; an empty one is synced
+    so that it can (without it the view fails to render)."""
+
+    description = traitlets.Unicode("").tag(sync=True)
 
 
 def _interactive_backend() -> bool:
@@ -50,7 +60,7 @@ class App:
         # inline backend: the picture is an Image widget whose PNG is swapped on each update
         # (no output capture, no flicker); under ipympl the canvas itself is the widget.
         self.view = (self.fig.canvas if _interactive_backend() else
-                     widgets.Image(format="png", layout=widgets.Layout(height=self.height)))
+                     DescribedImage(format="png", layout=widgets.Layout(height=self.height)))
         self.message = widgets.HTML()
         self.alt = ""  # the picture's text alternative (see alt_text)
         self.state: dict = {}
