@@ -68,3 +68,14 @@ def test_a_failed_update_says_so_in_the_words_too():
     app.compute = lambda **values: 1 / 0
     app.update()
     assert app.alt.startswith("The picture could not be updated: ZeroDivisionError")
+
+
+def test_an_app_of_ones_own_gets_words_from_its_message_line():
+    from marginlab.course.widgets import App
+
+    class Mine(LeverageApp):
+        alt_text = App.alt_text
+
+    app = Mine(entry=2000, quantity=1)
+    assert app.alt.startswith("Notional 2,000.00 USDT · initial margin 200.00")
+    assert "<" not in app.alt and app.error is None

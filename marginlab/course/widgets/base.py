@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 
 import ipywidgets as widgets
 import matplotlib
@@ -103,8 +104,10 @@ class App:
 
     def alt_text(self, state: dict) -> str:
         """What the picture shows, in words, for readers who cannot see it (plain text, numbers
-        from ``state``)."""
-        raise NotImplementedError
+        from ``state``). Every course app says it in its own words; by default, the line under
+        the plot without its markup."""
+        words = " ".join(re.sub(r"<[^>]+>", " ", self.describe(state)).split())
+        return html.unescape(words) or f"The picture of {type(self).__name__}."
 
     # --- the loop --------------------------------------------------------------------------
     def values(self) -> dict:

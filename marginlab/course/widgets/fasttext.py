@@ -75,7 +75,8 @@ class CachedTextRenderer(RendererAgg):
         features = tuple(features) if features else None
         language = mtext.get_language() if mtext is not None else None
         size = prop.get_size_in_points()
-        key = (s, font.fname, size, self.dpi, flags, features, language)
+        key = (s, font.fname, tuple(prop.get_family()), size, self.dpi, flags, features,
+               language)  # the family too: it decides the fallback fonts
         items = _layouts.get(key)
         if items is None:
             items = _remember(_layouts, key, tuple(
