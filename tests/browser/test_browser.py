@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,10 +116,15 @@ def test_jupyterlab_slider_latency_lesson_4(page, lab, artifacts):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_voila_renders_every_lesson_and_its_app_responds(page, voila, artifacts, lesson):
+    opened = time.perf_counter()
     page.goto(f"{voila['url']}/voila/render/{lesson}", wait_until="domcontentloaded",
               timeout=120_000)
     app = AppOnPage(page)
     app.wait_ready(timeout=120_000)
+    ready = artifacts / "voila-first-picture.json"  # page open -> the app's first picture
+    times = json.loads(ready.read_text()) if ready.exists() else {}
+    times[lesson] = round(time.perf_counter() - opened, 2)
+    ready.write_text(json.dumps(dict(sorted(times.items())), indent=1))
     assert widget_errors(page) == []
     key = "ArrowLeft" if app.value() >= float(app.handle.get_attribute("aria-valuemax")) \
         else "ArrowRight"
