@@ -8,8 +8,10 @@ byte above, mod 256::
     stored[y][x] = raw[y][x] - raw[y - 1][x]  (mod 256),  raw[-1] = 0
 
 A chart is mostly flat areas, so the rows become long runs of zeros that zlib at level 1
-compresses well: about half the time of Pillow's encoder (which tries every filter on every
-row) for a picture of about the same size. Opaque figures (every alpha 255) are written as RGB.
+compresses well: about a third of the time of Pillow's encoder (which tries every filter on
+every row) for a picture of about the same size. The pixels are written as they are, RGBA: an
+opaque alpha channel filters to zeros and costs almost nothing, while dropping it would cost a
+copy of the whole picture.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 UP = 2  # the filter type byte for "Up"
-RGB, RGBA = 2, 6  # PNG colour types
+RGBA = 6  # the PNG colour type: 8-bit red, green, blue and alpha
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -36,15 +38,13 @@ def png_bytes(pixels: np.ndarray, level: int = 1) -> bytes:
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
         raise ValueError(f"expected (height, width, 4) uint8 pixels, got {pixels.shape} "
                          f"{pixels.dtype}")
-    opaque = bool((pixels[:, :, 3] == 255).all())
-    image = pixels[:, :, :3] if opaque else pixels
-    height, width, channels = image.shape
-    rows = image.reshape(height, width * channels)
-    filtered = np.empty((height, width * channels + 1), dtype=np.uint8)
+    height, width, _ = pixels.shape
+    rows = pixels.reshape(height, width * 4)
+    filtered = np.empty((height, width * 4 + 1), dtype=np.uint8)
     filtered[:, 0] = UP
     filtered[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # uint8: wraps mod 256
-    header = struct.pack(">IIBBBBB", width, height, 8, RGB if opaque else RGBA, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, RGBA, 0, 0, 0)
     return (SIGNATURE + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(filtered.tobytes(), level))
+            + _chunk(b"IDAT", zlib.compress(filtered, level))
             + _chunk(b"IEND", b""))

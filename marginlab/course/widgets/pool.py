@@ -7,6 +7,8 @@ equity as a line, ETH's price dashed, and a marker at each liquidation. The numb
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -15,6 +17,10 @@ from ..scenarios.pool import replay_twins
 from ..scenarios.twins import MODES
 from ..style import COLORS
 from .base import App
+
+# the same controls give the same replay (seeded path, exact engine): dragging back over values
+# already seen redraws without replaying (32 replays kept, about 150 KB each)
+replayed = lru_cache(maxsize=32)(replay_twins)
 
 
 class PoolApp(App):
@@ -89,9 +95,9 @@ class PoolApp(App):
         return out
 
     def compute(self, crash, leverage, eth_share, recovery, show) -> dict:
-        run = replay_twins(crash_pct=crash, leverage=leverage, eth_share=eth_share / 100,
-                           deposit=self.deposit, steps=self.steps, seed=self.seed,
-                           recovery_pct=recovery)
+        run = replayed(crash_pct=crash, leverage=leverage, eth_share=eth_share / 100,
+                       deposit=self.deposit, steps=self.steps, seed=self.seed,
+                       recovery_pct=recovery)
         self.run = run
         # the tables as arrays, once: the redraw reads them without pandas
         mode_of, liq = run.pools["mode"].to_numpy(), run.liquidations
