@@ -103,6 +103,15 @@ def test_a_stale_table_is_never_shown(tmp_path, monkeypatch):
     assert scenario.calls == 6
 
 
+def test_a_first_answer_off_the_grid_leaves_the_check_to_the_next(tmp_path, monkeypatch):
+    table, scenario = make(tmp_path, monkeypatch)
+    table.build()
+    table, scenario = make(tmp_path, monkeypatch)
+    assert table(9)["twice"] == 18.0 and table.trusted is None  # not in the table: no verdict
+    assert table(2)["twice"] == 4.0 and table.trusted is True  # checked here
+    assert table(3)["twice"] == 6.0 and scenario.calls == 2
+
+
 def test_no_table_means_fresh_answers_and_no_warning(tmp_path, monkeypatch):
     table, scenario = make(tmp_path, monkeypatch)
     with warnings.catch_warnings():

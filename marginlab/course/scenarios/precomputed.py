@@ -7,10 +7,11 @@ A :class:`Precomputed` wraps a scenario function ``compute(*key)`` whose result 
 by ``python -m marginlab.course.scenarios`` (a few minutes; rerun it whenever the engine or
 the simulation changes a number).
 
-Calling it checks before trusting: the first call computes its answer afresh and compares it
-with the table's (integers and strings exactly, floats to 1e-9 relative, see :func:`same`). Only
-if they agree does it answer later calls from the table; otherwise it warns once and computes
-every answer afresh, as if there were no table. A key off the grid is always computed afresh.
+Calling it checks before trusting: the first call on the grid computes its answer afresh and
+compares it with the table's (integers and strings exactly, floats to 1e-9 relative, see
+:func:`same`). Only if they agree does it answer later calls from the table; otherwise it
+warns once and computes every answer afresh, as if there were no table. A key off the grid is
+always computed afresh.
 The tests compare a sample of the table with fresh computations, so a stale table fails CI.
 """
 
@@ -79,8 +80,10 @@ class Precomputed:
         if self.trusted is None:
             fresh = self.compute(*key)
             stored = self.stored(*key)
-            self.trusted = stored is not None and same(stored, fresh)
-            if not self.trusted and self.table():
+            if stored is None:  # off the grid (or no table): nothing to check against yet
+                return fresh
+            self.trusted = same(stored, fresh)
+            if not self.trusted:
                 warnings.warn(f"the stored answers in {self.path.name} differ from the engine's "
                               f"for {key}: every answer is computed afresh (slower). Rebuild "
                               f"them with: {REBUILD}", RuntimeWarning, stacklevel=2)
