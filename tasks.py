@@ -42,19 +42,17 @@ def install() -> None:
 
 
 def lab() -> None:
-    """Open JupyterLab at lesson 0, bound to localhost, token on (it prints the URL)."""
+    """Open JupyterLab at lesson 0, bound to localhost, token on (it prints the URL), the build
+    artefacts hidden from its file browser, no news pop-up: ``marginlab lab`` on this checkout
+    (marginlab/course/cli.py). This process becomes the server (exec, same process id), so
+    stopping it, by Ctrl-C or by its pid, stops JupyterLab."""
     install()
-    settings = VENV / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    overrides = settings / "overrides.json"
-    if not overrides.exists():  # no news pop-up, no update check: nothing reaches the network
-        overrides.write_text('{"@jupyterlab/apputils-extension:notification": '
-                             '{"fetchNews": "false", "checkForUpdates": false}}\n')
-    args = [BIN / "jupyter", "lab", "lessons/00_start_here.ipynb", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.root_dir={ROOT}"]  # lessons/, exercises/ and solutions/ all in reach
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--allow-root")
-    run(*args)
+    command = [str(PY), "-m", "marginlab", "lab"]
+    print("+", " ".join(command), flush=True)
+    os.chdir(ROOT)
+    if os.name == "nt":  # exec would not keep the process id there
+        sys.exit(subprocess.call(command))
+    os.execv(command[0], command)
 
 
 def test() -> None:
@@ -67,8 +65,8 @@ def test() -> None:
     else:
         print("browser tests: SKIPPED - /usr/bin/chromium not found "
               "(install it with: apt-get install chromium)", flush=True)
-    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "tools", "benchmarks",
-        *NOTEBOOK_DIRS)
+    run(PY, "-m", "ruff", "check", "marginlab", "tests", "tasks.py", "setup.py", "tools",
+        "benchmarks", *NOTEBOOK_DIRS)
     run(BIN / "lint-imports")  # the package's layers (pyproject.toml [tool.importlinter])
     run(PY, "-m", "pytest", "-p", "no:cacheprovider",
         "--cov=marginlab", "--cov-report=term-missing:skip-covered", "--cov-fail-under=90",

@@ -1,9 +1,12 @@
-"""The lessons' figures (marginlab.course.plots): each draws what it is given, and nothing else."""
+"""The lessons' figures (marginlab.course.plots): each draws what it is given, and nothing else;
+the label placement the apps share."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marginlab.course import plots
 from marginlab.course.style import COLORS
@@ -57,3 +60,26 @@ def test_set_band_moves_the_polygon_to_the_band():
     verts = band.get_paths()[0].vertices
     assert verts[:3].tolist() == [[0, 4], [1, 5], [2, 6]]  # along the top
     assert verts[3:6].tolist() == [[2, 3], [1, 2], [0, 1]]  # back along the bottom
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1_000, 1_000), min_size=1, max_size=6), st.floats(0.1, 50))
+def test_spread_keeps_order_and_room_and_moves_only_crowded_labels(targets, gap):
+    lo, hi = -1_100.0, 1_100.0
+    out = plots.spread(targets, gap, lo, hi)
+    order = np.argsort(targets, kind="stable")
+    placed = out[order]
+    assert np.all(np.diff(placed) >= gap - 1e-6)  # in the same order, a label's height apart
+    assert placed[0] >= lo - 1e-6 and placed[-1] <= hi + 1e-6
+    sorted_targets = np.sort(targets)
+    if len(targets) == 1 or np.all(np.diff(sorted_targets) >= gap):
+        assert out.tolist() == pytest.approx(list(targets))  # apart already: not moved
+
+
+def test_spread_centres_a_crowd_on_its_targets():
+    # entry 2,000, liquidation 1,969.85 and bankruptcy 1,960 at 50x, labels 90 apart
+    out = plots.spread([2_000, 1_969.85, 1_960], 90)
+    assert out.tolist() == pytest.approx([1_976.6167 + 90, 1_976.6167, 1_976.6167 - 90],
+                                         abs=1e-3)
+    assert plots.spread([0, 1_000], 90).tolist() == [0, 1_000]
+    assert plots.spread([0, 10], 90, lo=0, hi=500).tolist() == [0, 90]  # kept inside

@@ -116,3 +116,19 @@ def test_show_one_twin_fades_the_other_without_a_new_figure():
     assert app.art["isolated"]["used"].get_alpha() < 0.1
     assert app.art["cross"]["used"].get_alpha() > 0.5
     assert app.fig is fig
+
+
+def test_a_setting_seen_before_shows_what_a_fresh_replay_gives():
+    """Dragging back to a crash already shown reuses its replay: the picture must still be
+    the engine's answer for those controls, as a replay from scratch gives it."""
+    app = PoolApp()
+    for crash in (20, 45, 20):
+        app.controls["crash"].value = crash
+    fresh = replay_twins(crash_pct=20, leverage=10, eth_share=0.7)
+    for mode in ("cross", "isolated"):
+        pools = fresh.pools[fresh.pools["mode"] == mode]
+        assert app.state[f"{mode} final equity"] == float(pools["equity"].iloc[-1])
+        assert list(app.series[mode]["used"]) == list(pools["used"])
+        assert app.state[f"{mode} liquidations"] == int((fresh.liquidations["trader"]
+                                                         == mode).sum())
+    assert app.run is not fresh  # it did come from the cache

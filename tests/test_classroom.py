@@ -34,6 +34,7 @@ def test_lab_and_voila_listen_on_loopback_only(tmp_path, capsys):
     cli.main(["voila", str(tmp_path), "--dry-run"])
     out = capsys.readouterr().out
     assert "--Voila.ip=127.0.0.1" in out and str(tmp_path / "lessons") in out
+    assert "--Voila.auto_token=True" in out  # a token, as JupyterLab asks for one
 
 
 def test_versions_for_a_bug_report():
@@ -68,3 +69,25 @@ def test_readme_gives_binder_and_voila_links():
     readme = (ROOT / "README.md").read_text()
     assert "mybinder.org/v2/" in readme and "urlpath=lab/tree/lessons/00_start_here.ipynb" in readme
     assert "urlpath=voila/render/lessons/" in readme
+
+
+def test_stopping_tasks_lab_by_its_pid_stops_jupyterlab(tmp_path):
+    """``python3 tasks.py lab`` becomes the JupyterLab server (exec): a ``kill PID`` of the
+    command a teacher started leaves nothing listening. Run on a stand-in checkout whose .venv
+    is this environment (installed already, so tasks.py installs nothing)."""
+    from test_cli import start, stop_by_pid
+
+    shutil.copy(ROOT / "tasks.py", tmp_path / "tasks.py")
+    (tmp_path / "pyproject.toml").write_text("# stand-in\n")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (tmp_path / ".venv" / ".marginlab-installed").touch()
+    proc, url = start([sys.executable, tmp_path / "tasks.py", "lab"], tmp_path / "lab.log",
+                      tmp_path)
+    port = int(url.split(":")[2].split("/")[0])
+    try:
+        assert "/lab/tree/lessons/00_start_here.ipynb?token=" in url
+    finally:
+        stop_by_pid(proc, port)

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from .scenarios.crashes import historical_twins
-from .style import COLORS
+from .style import COLORS, LINESTYLES
 
 
 # --- helpers for the apps ----------------------------------------------------------------------
@@ -20,6 +20,47 @@ def usd_axis(ax, axis: str = "y") -> None:
     """Thousands separators on a USDT axis."""
     fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def spread(targets, gap: float, lo: float = -np.inf, hi: float = np.inf) -> np.ndarray:
+    """Positions for labels that belong at ``targets`` (one axis, data units): in the same
+    order, at least ``gap`` apart, each group of crowded labels centred on its targets' mean,
+    and inside [``lo``, ``hi``] as long as they fit there. Labels that are already apart stay
+    on their targets."""
+    targets = np.asarray(targets, dtype=float)
+    order = np.argsort(targets, kind="stable")
+    groups = [[i] for i in order]  # runs of labels that move together, bottom to top
+
+    def place(group):  # centred on the mean target, ``gap`` apart, then kept inside the range
+        k = len(group)
+        start = targets[group].mean() - gap * (k - 1) / 2
+        start = min(max(start, lo), hi - gap * (k - 1)) if (k - 1) * gap <= hi - lo else start
+        return start + gap * np.arange(k)
+
+    merged = True
+    while merged:
+        merged = False
+        for j in range(len(groups) - 1):
+            if place(groups[j])[-1] + gap > place(groups[j + 1])[0] + 1e-12:
+                groups[j:j + 2] = [groups[j] + groups[j + 1]]
+                merged = True
+                break
+    out = np.empty(len(targets))
+    for group in groups:
+        out[group] = place(group)
+    return out
+
+
+def label_bar(text, width: float, label: str, right: float, room: float = 0.55) -> None:
+    """Write ``label`` just after the end of a horizontal bar ``width`` long, or inside its end
+    in white when the bar reaches past ``room`` of the axes (``right``: their right end), where
+    the label would run off the picture."""
+    inside = width > room * right
+    pad = 0.012 * right
+    text.set_text(label)
+    text.set_x(width - pad if inside else width + pad)
+    text.set_horizontalalignment("right" if inside else "left")
+    text.set_color("white" if inside else "black")
 
 
 def set_band(collection, x, lower, upper) -> None:
@@ -63,7 +104,8 @@ def historical_twins_equity(name: str, *, leverages=(3, 5)):
         twins = historical_twins(name, leverage=lev, keep_equity=True)
         sc, run = twins.prices, twins.run
         for mode in ("cross", "isolated"):
-            ax.plot(sc["time"], run.equity[mode][0], color=COLORS[mode], lw=2, label=mode)
+            ax.plot(sc["time"], run.equity[mode][0], color=COLORS[mode], lw=2,
+                    ls=LINESTYLES[mode], label=mode)
         ax.set_title(f"{lev}x: equity of each twin (USDT)")
         ax.tick_params(axis="x", labelrotation=30)
         twin = ax.twinx()
@@ -89,12 +131,12 @@ def insurance_fund_over_time(runs: dict, *, xlabel: str = "step",
 
 # --- lesson 9 ----------------------------------------------------------------------------------
 def paths_against_price(paths, level: float, *, title: str = ""):
-    """Price paths (one per row), those that reach ``level`` or below in red, the others in
-    blue, and ``level`` as a dashed line (a long's liquidation price)."""
+    """Price paths (one per row), those that reach ``level`` or below in red and thicker, the
+    others in thin blue, and ``level`` as a dashed line (a long's liquidation price)."""
     hit = (paths <= level).any(axis=1)
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    ax.plot(paths[~hit].T, color=COLORS["isolated"], alpha=0.35, lw=1)
-    ax.plot(paths[hit].T, color=COLORS["cross"], alpha=0.8, lw=1)
+    ax.plot(paths[~hit].T, color=COLORS["isolated"], alpha=0.35, lw=0.7)
+    ax.plot(paths[hit].T, color=COLORS["cross"], alpha=0.8, lw=1.6)
     ax.axhline(level, color=COLORS["liquidation"], ls="--", lw=1.5)
     ax.set(xlabel="hour", ylabel="ETH (USDT)", title=title)
     return fig

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from marginlab.course.cli import write_lab_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -28,8 +30,6 @@ BIN = Path(sys.executable).parent
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:)")
-LAB_OVERRIDES = ('{"@jupyterlab/apputils-extension:notification": '
-                 '{"fetchNews": "false", "checkForUpdates": false}}\n')
 
 
 def _missing() -> str | None:
@@ -77,6 +77,23 @@ def start(args, cwd, port, log: Path):
                             stderr=subprocess.STDOUT, env=env)
     wait_for_port(port, proc)
     return proc, handle
+
+
+def start_printing_url(args, log: Path, env=None, timeout: float = 90):
+    """Start a server that prints its URL with a token; return (process, that URL)."""
+    handle = log.open("w")
+    proc = subprocess.Popen([str(a) for a in args], stdout=handle, stderr=subprocess.STDOUT,
+                            env=env or os.environ.copy(), cwd=log.parent)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"(http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+)", log.read_text())
+        if found:
+            return proc, found.group(1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"no URL printed:\n{log.read_text()[-2000:]}")
 
 
 def stop(proc, handle) -> None:
@@ -131,10 +148,7 @@ def page(browser):
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory, artifacts):
     """JupyterLab on a copy of lessons 1 and 4, on a free loopback port, with a token."""
-    settings = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    if not (settings / "overrides.json").exists():
-        (settings / "overrides.json").write_text(LAB_OVERRIDES)
+    write_lab_settings()  # no news pop-up over the page, as marginlab lab does
     root = copy_course(tmp_path_factory.mktemp("lab"),
                        ["01_leverage_and_margin.ipynb",
                         "04_one_losing_trade_drains_the_pool.ipynb"])

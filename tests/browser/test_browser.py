@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import secrets
+import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port, start_printing_url
 from ui import AppOnPage, median, plain, widget_errors
 
 from marginlab import ETH_PERP, isolated_liquidation_price
@@ -111,16 +116,24 @@ def test_jupyterlab_slider_latency_lesson_4(page, lab, artifacts):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_voila_renders_every_lesson_and_its_app_responds(page, voila, artifacts, lesson):
+    opened = time.perf_counter()
     page.goto(f"{voila['url']}/voila/render/{lesson}", wait_until="domcontentloaded",
               timeout=120_000)
     app = AppOnPage(page)
     app.wait_ready(timeout=120_000)
+    ready = artifacts / "voila-first-picture.json"  # page open -> the app's first picture
+    times = json.loads(ready.read_text()) if ready.exists() else {}
+    times[lesson] = round(time.perf_counter() - opened, 2)
+    ready.write_text(json.dumps(dict(sorted(times.items())), indent=1))
     assert widget_errors(page) == []
     key = "ArrowLeft" if app.value() >= float(app.handle.get_attribute("aria-valuemax")) \
         else "ArrowRight"
-    before, picture = app.value(), app.src()
+    before, picture, words = app.value(), app.src(), app.alt()
+    assert len(words) > 40  # the picture's title: what a screen reader says for it
     latency = app.press(key)
     assert app.value() != before and app.src() != picture and latency < 10_000
+    page.wait_for_function("([img, old]) => img.getAttribute('title') !== old",
+                           arg=[app.image.element_handle(), words], timeout=20_000)
     assert widget_errors(page) == [] and page.errors == []
     page.screenshot(path=str(artifacts / f"voila-{lesson}.png"), full_page=False)
     if lesson.startswith("04"):
@@ -132,3 +145,38 @@ def test_voila_renders_every_lesson_and_its_app_responds(page, voila, artifacts,
         (artifacts / "latency-voila.json").write_text(json.dumps(result, indent=1))
         print(result)
         assert median(times) <= LATENCY_LIMIT_MS
+
+
+def test_the_printed_lab_url_lands_on_lesson_0_with_the_course_in_view(page, tmp_path,
+                                                                      artifacts):
+    """``marginlab lab`` in a checkout (what tasks.py lab runs): the URL it prints opens lesson
+    0, and the file browser shows the course, not the build artefacts."""
+    checkout = tmp_path / "checkout"
+    for name in ("lessons", "exercises", "solutions"):
+        shutil.copytree(ROOT / name, checkout / name)
+    for name in ("README.md", "pyproject.toml", "tasks.py"):
+        shutil.copy(ROOT / name, checkout / name)
+    for artefact in ("artifacts", "tests", "tools", "benchmarks", "marginlab.egg-info"):
+        (checkout / artefact).mkdir()
+    port = free_port()
+    env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "lab", checkout,
+                                    "--port", port], tmp_path / "lab.log", env)
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        tab = page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel",
+                           has_text="00_start_here.ipynb")
+        tab.first.wait_for(timeout=90_000)
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1",
+                     has_text="Start here").first.wait_for(timeout=30_000)  # lesson 0 itself
+        page.locator(".jp-BreadCrumbs-home").click()  # the file browser at the top folder
+        page.locator(".jp-DirListing-item[title^='Name: solutions']").wait_for(timeout=30_000)
+        names = page.locator(".jp-DirListing-item .jp-DirListing-itemText").all_inner_texts()
+        assert {"lessons", "exercises", "solutions", "README.md"} <= set(names)
+        assert not {"artifacts", "tests", "tools", "benchmarks", "marginlab.egg-info",
+                    "pyproject.toml", "tasks.py"} & set(names), names
+        page.screenshot(path=str(artifacts / "jupyterlab-printed-url.png"))
+        assert page.errors == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

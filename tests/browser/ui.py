@@ -47,6 +47,10 @@ class AppOnPage:
     def src(self) -> str:
         return self.image.get_attribute("src") or ""
 
+    def alt(self) -> str:
+        """The picture's title: its text alternative for screen readers."""
+        return self.image.get_attribute("title") or ""
+
     def text(self) -> str:
         return self.message.inner_text().strip()
 

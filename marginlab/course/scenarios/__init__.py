@@ -17,8 +17,11 @@ module             what it models                                               
 ``deleverage``     insurance fund, ADL and socialized loss (:func:`market`, :func:`crash`) 6
 ``choosing``       how far each mode survives (:func:`survival`)                          7
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
-                   :func:`cascade_after_shock`)
+                   :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
+                   only once a fresh computation confirms them (rebuild:
+                   ``python -m marginlab.course.scenarios``)
 =================  =====================================================================  ======
 
 Every name below is importable from ``marginlab.course.scenarios`` itself.
@@ -28,6 +31,7 @@ from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_p
 from .crashes import (
     HistoricalTwins,
     cascade_after_shock,
+    cascade_summary,
     crash_summary,
     crowd_through_crash,
     historical_twins,
@@ -39,8 +43,11 @@ from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
 from .likelihood import (
     BINS,
+    COMMITTED,
+    HORIZONS,
     LEVERAGES,
     PATHS,
+    VOLS,
     interval_by_paths,
     odds,
     odds_at,
@@ -55,7 +62,8 @@ from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap
 
 __all__ = [
     "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
-    "cascade_after_shock", "historical_twins", "SHORTS", "WHALE", "adl_table", "crash", "market",
+    "cascade_after_shock", "cascade_summary", "historical_twins", "COMMITTED", "HORIZONS",
+    "VOLS", "SHORTS", "WHALE", "adl_table", "crash", "market",
     "LEGS", "hedge_twins", "hedge_after_moves", "room_to_liquidation_pct", "initial_margin",
     "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",

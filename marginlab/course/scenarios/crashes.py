@@ -8,6 +8,9 @@
   :func:`marginlab.simulation.market.crowd` (a quarter hold BTC only), cross and isolated, hit
   by an ETH shock; forced orders then move prices round after round through a linear order book
   of ``depth_k`` thousand USD per 1 % move. Simplified: a toy crowd and a linear book.
+  :func:`cascade_summary` is what lesson 8's app shows of it, worked out ahead for every
+  setting of its sliders (:data:`SHOCKS` x :data:`DEPTHS`, :mod:`.precomputed`,
+  ``data/cascade.json.gz``) and shown only once a fresh run has confirmed the table.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ from ...engine.rules import BINANCE
 from ...simulation import montecarlo, paths
 from ...simulation.market import MarketRun, cascade_twins, simulate_market
 from ...simulation.replay import Replay, replay
+from .precomputed import Precomputed
+from .twins import MODES
+
+SHOCKS = tuple(float(s) for s in range(-30, -1))  # ETH shock, %
+DEPTHS = tuple(range(10, 151, 10))  # thousand USD per 1 % move
+SYMBOLS = ("ETH-PERP", "BTC-PERP")
 
 
 @dataclass
@@ -147,3 +156,28 @@ def who_pays_for_a_crash(*, name: str = "covid-2020-03", loss_sharing=("adl", "s
                          "unrecovered loss": t["unrecovered loss"].sum(),
                          "insurance fund at end": t["insurance fund"].iloc[-1]})
     return pd.DataFrame(rows).set_index(["loss sharing", "insurance fund at start"])
+
+
+def cascade_summary(shock_pct: float, depth_k: int) -> dict:
+    """Lesson 8's numbers for one shock and depth, plain data: per mode and symbol the rounds
+    and each round's ``move %`` since the start and the final move; per mode the traders
+    liquidated (all, BTC-only holders, ETH holders) and the number of rounds."""
+    result = cascade_after_shock(float(shock_pct), int(depth_k))
+    st = {"shock %": float(shock_pct), "depth": 1_000 * int(depth_k)}
+    for mode in MODES:
+        table, s = result[mode], result.summary.loc[mode]
+        for symbol in SYMBOLS:
+            part = table[table["symbol"] == symbol]
+            st[f"{mode} {symbol} rounds"] = [int(r) for r in part["round"]]
+            st[f"{mode} {symbol} move %"] = [float(m) for m in part["move %"]]
+            st[f"{mode} {symbol} final move %"] = float(s[f"{symbol} move %"])
+        btc_only = int(s["BTC-only traders liquidated"])
+        st[f"{mode} liquidated"] = int(s["traders liquidated"])
+        st[f"{mode} BTC-only liquidated"] = btc_only
+        st[f"{mode} ETH holders liquidated"] = int(s["traders liquidated"]) - btc_only
+        st[f"{mode} rounds"] = int(s["rounds"])
+    return st
+
+
+stored_cascades = Precomputed("cascade", cascade_summary,
+                              lambda: ((s, d) for s in SHOCKS for d in DEPTHS))

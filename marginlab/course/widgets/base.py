@@ -4,7 +4,9 @@ An app has **controls** (ipywidgets), a pure **compute** step that turns control
 ``state`` dict of numbers (all from the engine), and a **redraw** step that updates the artists
 of one figure created once. Moving a control runs ``compute`` then ``redraw``; nothing is
 re-created, so there is no flicker and no pile of figures. An error in a callback is shown
-under the plot, never swallowed.
+under the plot, never swallowed. Every picture has a text alternative, ``alt_text(state)``:
+the picture's ``title`` for screen readers (the Image widget's tooltip) and the ``alt`` of the
+PNG stored in the notebook (what HTML pages of the notebook show).
 
 Without a browser, tests drive an app by setting ``app.controls[name].value`` and reading
 ``app.state``: ipywidgets fires observers synchronously.
@@ -14,19 +16,29 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
+import re
 
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-import PIL.Image
+import traitlets
 from IPython.display import display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..style import RC
+from .fasttext import CachedTextCanvas
+from .png import png_bytes
+
+
+class DescribedImage(widgets.Image):
+    """An Image widget whose ``tooltip`` becomes the picture's ``title``: the text a screen
+    reader gives an image without ``alt``. ipywidgets' front end sets the title only for models
+    with a ``description`` (it reads its length), which an Image lacks; an empty one is synced
+    so that it can (without it the view fails to render)."""
+
+    description = traitlets.Unicode("").tag(sync=True)
 
 
 def _interactive_backend() -> bool:
@@ -49,8 +61,9 @@ class App:
         # inline backend: the picture is an Image widget whose PNG is swapped on each update
         # (no output capture, no flicker); under ipympl the canvas itself is the widget.
         self.view = (self.fig.canvas if _interactive_backend() else
-                     widgets.Image(format="png", layout=widgets.Layout(height=self.height)))
+                     DescribedImage(format="png", layout=widgets.Layout(height=self.height)))
         self.message = widgets.HTML()
+        self.alt = ""  # the picture's text alternative (see alt_text)
         self.state: dict = {}
         self.error: str | None = None
         self.updates = 0
@@ -76,7 +89,7 @@ class App:
             with plt.ioff():
                 return plt.figure(figsize=figsize)
         fig = Figure(figsize=figsize)
-        FigureCanvasAgg(fig)  # renders to pixels without any GUI or pyplot
+        CachedTextCanvas(fig)  # Agg: pixels without any GUI or pyplot, text from cached glyphs
         return fig
 
     def compute(self, **values) -> dict:
@@ -88,6 +101,13 @@ class App:
     def describe(self, state: dict) -> str:
         """One line of HTML under the plot (numbers from ``state``)."""
         return ""
+
+    def alt_text(self, state: dict) -> str:
+        """What the picture shows, in words, for readers who cannot see it (plain text, numbers
+        from ``state``). Every course app says it in its own words; by default, the line under
+        the plot without its markup."""
+        words = " ".join(re.sub(r"<[^>]+>", " ", self.describe(state)).split())
+        return html.unescape(words) or f"The picture of {type(self).__name__}."
 
     # --- the loop --------------------------------------------------------------------------
     def values(self) -> dict:
@@ -105,10 +125,14 @@ class App:
                 self.redraw(state)
             self.state, self.error = state, None
             self.message.value = self.describe(state)
+            self.alt = self.alt_text(state)
         except Exception as err:  # shown to the learner, and kept for tests
             self.error = f"{type(err).__name__}: {err}"
             self.message.value = (f"<div style='color:#b00020'><b>Could not update:</b> "
                                   f"{html.escape(self.error)}</div>")
+            self.alt = f"The picture could not be updated: {self.error}"
+        if hasattr(self.view, "tooltip"):  # the Image widget: its title, read by screen readers
+            self.view.tooltip = self.alt
         self.updates += 1
         self.render()
 
@@ -152,7 +176,7 @@ class App:
             self._background = (canvas, canvas.copy_from_bbox(self.fig.bbox))
         else:
             canvas.restore_region(cached[1])
-        for a in artists:
+        for a in sorted(artists, key=lambda a: a.get_zorder()):  # stacked as a full draw would
             if a.get_visible():
                 self.fig.draw_artist(a)
 
@@ -168,7 +192,7 @@ class App:
             self.controls[name].value = value
         from IPython.display import Image
 
-        return Image(self.png())
+        return Image(self.png(), alt=self.alt)
 
     def _ipython_display_(self):
         """The live app; readers without a kernel (GitHub, HTML export) get the picture."""
@@ -177,15 +201,17 @@ class App:
         bundle["text/plain"] = f"<{type(self).__name__}: run the notebook to move the controls>"
         self._shown = True
         self.render()
-        display(bundle, raw=True)
+        display(bundle, raw=True, metadata={"image/png": {"alt": self.alt}})
 
 
 def encode_png(fig) -> bytes:
-    """The pixels already rendered on ``fig``'s Agg canvas, as PNG (fast zlib level)."""
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    buffer = io.BytesIO()
-    PIL.Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """The pixels already rendered on ``fig``'s Agg canvas, as PNG (:mod:`.png`)."""
+    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """``value`` with its sign and thousands separators, never "-0.00" for a tiny loss."""
+    return f"{round(value, digits) + 0.0:+,.{digits}f}"
 
 
 def check_finite(state: dict) -> None:

@@ -3,7 +3,9 @@
 The seeded crowd of :func:`marginlab.course.scenarios.cascade_after_shock` (40 traders, a
 quarter hold BTC only) hit by an ETH shock; forced orders then move prices round after round
 through a linear order book (``depth``: USD of forced selling per 1 % move). Left: ETH and BTC
-price by round, cross (red) vs isolated (blue). Right: who was liquidated.
+price by round, cross (red, circles) vs isolated (blue, squares). Right: who was liquidated
+(isolated hatched). The numbers are :func:`marginlab.course.scenarios.crashes.cascade_summary`'s,
+worked out ahead for every setting of the sliders.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..scenarios.crashes import cascade_after_shock
+from ..scenarios.crashes import SYMBOLS, stored_cascades
 from ..scenarios.twins import MODES
-from ..style import COLORS
-from .base import App
+from ..style import COLORS, HATCHES, MARKERS
+from .base import App, signed
 
-SYMBOLS = {"ETH-PERP": "-", "BTC-PERP": "--"}
+STYLES = {"ETH-PERP": "-", "BTC-PERP": "--"}
 MIN_ROUNDS = 6
 
 
@@ -36,9 +38,9 @@ class CascadeApp(App):
         self.ax, self.bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
         self.lines = {}
         for mode in MODES:
-            for symbol, style in SYMBOLS.items():
+            for symbol, style in STYLES.items():
                 (self.lines[mode, symbol],) = self.ax.plot(
-                    [0], [0], style, marker="o", ms=4, color=COLORS[mode],
+                    [0], [0], style, marker=MARKERS[mode], ms=5, color=COLORS[mode],
                     label=f"{symbol.split('-')[0]} · {mode}")
         self.ax.axhline(0, color="0.6", lw=0.8)
         self.ax.set_xlim(0, MIN_ROUNDS)
@@ -51,7 +53,8 @@ class CascadeApp(App):
         self.bars = {}
         for i, mode in enumerate(MODES):
             self.bars[mode] = self.bx.bar(x + (i - 0.5) * 0.38, [0, 0], width=0.38,
-                                          color=COLORS[mode], label=mode)
+                                          color=COLORS[mode], hatch=HATCHES[mode],
+                                          edgecolor="white", lw=0, label=mode)
         self.labels = [self.bx.text(0, 0, "", ha="center", va="bottom", fontsize=9)
                        for _ in range(4)]
         self.bx.set_xticks(x, ["held ETH", "held BTC only"])
@@ -67,22 +70,7 @@ class CascadeApp(App):
         return [*self.lines.values(), *bars, *self.labels]
 
     def compute(self, shock, depth) -> dict:
-        result = cascade_after_shock(float(shock), int(depth))
-        st = {"shock %": float(shock), "depth": 1_000 * int(depth)}
-        for mode in MODES:
-            table = result[mode]
-            s = result.summary.loc[mode]
-            for symbol in SYMBOLS:
-                part = table[table["symbol"] == symbol]
-                st[f"{mode} {symbol} rounds"] = list(part["round"])
-                st[f"{mode} {symbol} move %"] = list(part["move %"])
-                st[f"{mode} {symbol} final move %"] = float(s[f"{symbol} move %"])
-            btc_only = int(s["BTC-only traders liquidated"])
-            st[f"{mode} liquidated"] = int(s["traders liquidated"])
-            st[f"{mode} BTC-only liquidated"] = btc_only
-            st[f"{mode} ETH holders liquidated"] = int(s["traders liquidated"]) - btc_only
-            st[f"{mode} rounds"] = int(s["rounds"])
-        return st
+        return stored_cascades(float(shock), int(depth))
 
     def redraw(self, st: dict) -> None:
         rounds = max(MIN_ROUNDS, *(st[f"{m} rounds"] for m in MODES))
@@ -100,6 +88,19 @@ class CascadeApp(App):
                 label = self.labels[2 * i + j]
                 label.set_position((bar.get_x() + bar.get_width() / 2, h + 0.5))
                 label.set_text(str(h))
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            rounds = st[f"{mode} rounds"]
+            parts.append(
+                f"{mode}: ETH {signed(st[f'{mode} ETH-PERP final move %'], 1)} % and BTC "
+                f"{signed(st[f'{mode} BTC-PERP final move %'], 1)} % after {rounds} "
+                f"round{'s' if rounds != 1 else ''}, {st[f'{mode} ETH holders liquidated']} ETH "
+                f"holders and {st[f'{mode} BTC-only liquidated']} BTC-only holders liquidated")
+        return (f"Line chart of prices round by round after an ETH shock of "
+                f"{st['shock %']:+.0f} %, and bars of who was liquidated: "
+                + "; ".join(parts) + ".")
 
     def describe(self, st: dict) -> str:
         parts = []

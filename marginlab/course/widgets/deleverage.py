@@ -91,5 +91,14 @@ class AdlApp(App):
                             f"{st['fund before'] - st['fund after']:,.0f}, {who} "
                             f"{paid_by_shorts:,.0f}")
 
+    def alt_text(self, st: dict) -> str:
+        shorts = ", ".join(f"{name} earns {st[f'profit: {name}']:,.0f} and gives up "
+                           f"{st[f'given up: {name}']:,.0f}" for name in SHORTS)
+        how = "auto-deleveraging" if st["rule"] == "adl" else "socialized loss"
+        return (f"ETH gaps to {st['mark']:,.2f}, a deficit of {st['deficit']:,.0f} USDT; the "
+                f"insurance fund goes from {st['fund before']:,.0f} to {st['fund after']:,.0f} "
+                f"and {how} covers the rest. Bar chart of the shorts' profits (USDT): "
+                f"{shorts}.")
+
     def describe(self, st: dict) -> str:
         return "<br>".join(self.messages[:5]) or "The insurance fund covered everything."

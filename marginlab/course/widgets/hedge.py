@@ -10,11 +10,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..plots import usd_axis
+from ..plots import label_bar, usd_axis
 from ..scenarios.hedge import LEGS, hedge_twins, room_to_liquidation_pct
 from ..scenarios.twins import MODES
-from ..style import COLORS
+from ..style import COLORS, HATCHES
 from .base import App
+
+EQUITY_TOP = 1_400  # USDT: the equity axis, unless an equity needs more
+ROOM_AXIS = 60.0  # % : the distance axis (longer rooms are drawn to its end)
 
 
 class HedgeApp(App):
@@ -34,26 +37,27 @@ class HedgeApp(App):
         fig = self.new_figure(figsize=(9.5, 4.4))
         self.ax, self.dx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
         self.eq_bars = self.ax.bar([0, 1], [0, 0], width=0.6,
-                                   color=[COLORS["cross"], COLORS["isolated"]])
+                                   color=[COLORS["cross"], COLORS["isolated"]],
+                                   hatch=[HATCHES[m] for m in MODES], edgecolor="white", lw=0)
         self.eq_text = [self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=11)
                         for i in (0, 1)]
         self.ax.axhline(1000, color=COLORS["entry"], ls=":", lw=1.5)
         self.ax.set_xticks([0, 1], MODES)
-        self.ax.set_ylim(0, 1400)
+        self.ax.set_ylim(0, EQUITY_TOP)
         self.ax.set_ylabel("equity (USDT)")
         usd_axis(self.ax)
         self.ax.set_title("What each twin has left")
         y = np.arange(len(LEGS))
         self.dist = {mode: self.dx.barh(y + (0.2 if mode == "cross" else -0.2), [0, 0],
-                                        height=0.38, color=COLORS[mode], label=mode)
+                                        height=0.38, color=COLORS[mode], hatch=HATCHES[mode],
+                                        edgecolor="white", lw=0, label=mode)
                      for mode in MODES}
         self.dist_text = {mode: [self.dx.text(0, yy + (0.2 if mode == "cross" else -0.2), "",
                                               va="center", fontsize=10) for yy in y]
                           for mode in MODES}
         self.dx.set_yticks(y, [f"{s.split('-')[0]} {side}" for s, (side, _, _) in LEGS.items()])
-        self.dx.set_xlim(0, 60)
+        self.dx.set_xlim(0, ROOM_AXIS)
         self.dx.set_xlabel("room before liquidation (% move against the leg)")
-        self.dx.legend(loc="lower right")
         self.dx.set_title("Distance to liquidation, per leg")
         fig.tight_layout()
         return fig
@@ -78,6 +82,10 @@ class HedgeApp(App):
         return st
 
     def redraw(self, st: dict) -> None:
+        top = max(EQUITY_TOP, 1.25 * max(st[f"{m} equity"] for m in MODES))
+        if self.ax.get_ylim()[1] != top:  # room for the tallest bar and its two-line label
+            self.ax.set_ylim(0, top)
+            self.invalidate()
         for i, mode in enumerate(MODES):
             eq = st[f"{mode} equity"]
             self.eq_bars[i].set_height(eq)
@@ -88,12 +96,25 @@ class HedgeApp(App):
             for k, symbol in enumerate(LEGS):
                 coin = symbol.split("-")[0].lower()
                 room = st[f"{mode} {coin} room %"]
-                width = 60.0 if room is None else min(room, 60.0)
+                width = ROOM_AXIS if room is None else min(room, ROOM_AXIS)
                 self.dist[mode][k].set_width(width)
                 label = ("liquidated" if not st[f"{mode} {coin} open"] else
                          "no liquidation price" if room is None else f"{room:.1f} %")
-                self.dist_text[mode][k].set_x(min(width, 44) + 0.8)
-                self.dist_text[mode][k].set_text(label)
+                # each bar names its mode: no legend to look up, no colour needed
+                label_bar(self.dist_text[mode][k], width, f"{mode}: {label}", ROOM_AXIS)
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            legs = []
+            for symbol in LEGS:
+                coin = symbol.split("-")[0]
+                room = st[f"{mode} {coin.lower()} room %"]
+                legs.append(f"{coin} liquidated" if not st[f"{mode} {coin.lower()} open"] else
+                            f"{coin} has no liquidation price" if room is None else
+                            f"{coin} {room:.1f} % from liquidation")
+            parts.append(f"{mode} equity {st[f'{mode} equity']:,.0f} USDT, " + ", ".join(legs))
+        return "Bar charts of the hedge in each mode: " + "; ".join(parts) + "."
 
     def describe(self, st: dict) -> str:
         return (f"cross equity {st['cross equity']:,.2f} USDT · isolated equity "

@@ -14,10 +14,13 @@ from matplotlib.patches import Rectangle
 
 from ...engine.contracts import ETH_PERP
 from ...engine.rules import BINANCE
-from ..plots import usd_axis
+from ..plots import spread, usd_axis
 from ..scenarios.leverage import one_position
 from ..style import COLORS
-from .base import App
+from .base import App, signed
+
+LABEL_PT = 11  # the price labels' font size
+PAPER = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}  # lines go under
 
 
 class LeverageApp(App):
@@ -49,16 +52,16 @@ class LeverageApp(App):
         self.ax.set_ylabel("ETH price (USDT)")
         usd_axis(self.ax)
         self.lines = {}
-        for name, style, x, va in (("entry", "-", 0.01, "bottom"),
-                                   ("liquidation", "--", 0.01, "top"),
-                                   ("bankruptcy", ":", 0.36, "top")):
+        for name, style in (("entry", "-"), ("liquidation", "--"), ("bankruptcy", ":")):
             self.lines[name] = self.ax.axhline(self.entry, color=COLORS[name], ls=style, lw=2)
-            self.lines[name + " label"] = self.ax.text(x, self.entry, "", va=va,
-                                                       color=COLORS[name], fontsize=11)
+            # labels in one column on the left, moved apart when their prices are close
+            self.lines[name + " label"] = self.ax.text(0.01, self.entry, "", va="center",
+                                                       color=COLORS[name], fontsize=LABEL_PT,
+                                                       bbox=PAPER)
         self.zone = self.ax.add_patch(Rectangle((0, lo), 1, 0, color=COLORS["liquidation"],
                                                 alpha=0.12, lw=0))
         (self.mark_dot,) = self.ax.plot([0.75], [self.entry], "o", ms=14, color=COLORS["price"])
-        self.mark_text = self.ax.text(0.8, self.entry, "", va="center", fontsize=12)
+        self.mark_text = self.ax.text(0.8, self.entry, "", va="center", fontsize=12, bbox=PAPER)
         self.ax.set_title("Where the position dies")
         self.bar = self.gauge.bar([0], [0], width=0.6, color=COLORS["safe"])[0]
         self.gauge.axhline(100, color=COLORS["liquidation"], lw=2, ls="--")
@@ -81,6 +84,7 @@ class LeverageApp(App):
 
     def redraw(self, st: dict) -> None:
         lo, hi = self.ax.get_ylim()
+        shown = {}
         for name in ("entry", "liquidation", "bankruptcy"):
             y = self.entry if name == "entry" else st[f"{name} price"]
             visible = y is not None and lo <= y <= hi
@@ -88,8 +92,13 @@ class LeverageApp(App):
             self.lines[name + " label"].set_visible(visible)
             if visible:
                 self.lines[name].set_ydata([y, y])
-                self.lines[name + " label"].set_y(y)
                 self.lines[name + " label"].set_text(f"{name} {y:,.2f}")
+                shown[name] = y
+        # one label's height (with a little air) in price units, from the axes' size in pixels
+        gap = 1.35 * LABEL_PT * self.fig.dpi / 72 * (hi - lo) / self.ax.bbox.height
+        for name, y in zip(shown, spread(list(shown.values()), gap, lo + gap / 2, hi - gap / 2),
+                           strict=True):
+            self.lines[name + " label"].set_y(y)
         liq = st["liquidation price"]
         if liq is None:
             self.zone.set_visible(False)
@@ -101,7 +110,7 @@ class LeverageApp(App):
         self.mark_dot.set_ydata([st["mark"]])
         self.mark_dot.set_color(COLORS["liquidation"] if st["liquidated"] else COLORS["price"])
         self.mark_text.set_y(st["mark"])
-        self.mark_text.set_text(f"mark {st['mark']:,.2f}\nuPnL {st['unrealized PnL']:+,.2f}")
+        self.mark_text.set_text(f"mark {st['mark']:,.2f}\nuPnL {signed(st['unrealized PnL'])}")
         ratio = st["margin ratio %"]
         self.bar.set_height(min(ratio, 110))
         self.bar.set_color(COLORS["liquidation"] if ratio >= 100 else
@@ -109,10 +118,20 @@ class LeverageApp(App):
         self.gauge_text.set_y(min(ratio, 110) + 1)
         self.gauge_text.set_text("liquidated" if st["liquidated"] else f"{ratio:.1f} %")
 
+    def alt_text(self, st: dict) -> str:
+        prices = ", ".join(f"{name} price {st[f'{name} price']:,.2f}" if st[f"{name} price"]
+                           is not None else f"no {name} price"
+                           for name in ("liquidation", "bankruptcy"))
+        fate = ("it is liquidated" if st["liquidated"] else
+                f"margin ratio {st['margin ratio %']:.1f} % (100 % liquidates)")
+        return (f"Price scale for a {st['side']} of {self.quantity:g} ETH entered at "
+                f"{self.entry:,.2f} USDT with {st['leverage']:g}x leverage: mark "
+                f"{st['mark']:,.2f}, {prices}; {fate}.")
+
     def describe(self, st: dict) -> str:
         liq = st["liquidation price"]
         liq_txt = f"{liq:,.2f}" if liq is not None else "none"
         return (f"Notional {st['notional']:,.2f} USDT · initial margin "
                 f"{st['initial margin']:,.2f} · maintenance margin "
-                f"{st['maintenance margin']:,.2f} · uPnL {st['unrealized PnL']:+,.2f} · "
-                f"ROI {st['ROI %']:+.1f} % · liquidation price {liq_txt}")
+                f"{st['maintenance margin']:,.2f} · uPnL {signed(st['unrealized PnL'])} · "
+                f"ROI {signed(st['ROI %'], 1)} % · liquidation price {liq_txt}")

@@ -3,8 +3,9 @@
 Left: the probability of a liquidation within the horizon against leverage, with its 95 %
 interval, for a cross account and its isolated twin. Right: how the loss (% of the deposit) is
 spread at the chosen leverage. The numbers come from
-:func:`marginlab.course.scenarios.odds_at` (a cached Monte Carlo run per volatility, horizon and
-committed share, so moving along the leverages is instant).
+:func:`marginlab.course.scenarios.odds_at`: a Monte Carlo run per volatility, horizon and
+committed share, worked out ahead for every setting of the sliders (checked against a fresh run
+before it is shown), so every move answers at once.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots import set_band
-from ..scenarios.likelihood import BINS, LEVERAGES, odds_at
+from ..scenarios.likelihood import BINS, COMMITTED, HORIZONS, LEVERAGES, VOLS, odds_at
 from ..scenarios.twins import MODES
-from ..style import COLORS
+from ..style import COLORS, HATCHES, LINESTYLES, MARKERS
 from .base import App
 
 
@@ -26,11 +27,12 @@ class OddsApp(App):
         return {
             "leverage": widgets.SelectionSlider(options=list(LEVERAGES), value=10,
                                                 description="leverage"),
-            "vol": widgets.IntSlider(value=80, min=40, max=150, step=10,
+            "vol": widgets.IntSlider(value=80, min=VOLS[0], max=VOLS[-1], step=10,
                                      description="ETH volatility % / year"),
-            "days": widgets.IntSlider(value=7, min=1, max=30, description="horizon (days)"),
-            "committed": widgets.IntSlider(value=50, min=20, max=100, step=10,
-                                           description="committed %"),
+            "days": widgets.SelectionSlider(options=list(HORIZONS), value=7,
+                                            description="horizon (days)"),
+            "committed": widgets.IntSlider(value=50, min=COMMITTED[0], max=COMMITTED[-1],
+                                           step=10, description="committed %"),
         }
 
     def make_figure(self):
@@ -39,12 +41,15 @@ class OddsApp(App):
         x = np.array(LEVERAGES, dtype=float)
         self.lines, self.bands = {}, {}
         for mode in MODES:
-            self.bands[mode] = self.ax.fill_between(x, 0, 0, color=COLORS[mode], alpha=0.2,
+            self.bands[mode] = self.ax.fill_between(x, 0, 0, facecolor=COLORS[mode], alpha=0.2,
+                                                    hatch=HATCHES[mode], edgecolor=COLORS[mode],
                                                     linewidth=0)
-            (self.lines[mode],) = self.ax.plot(x, 0 * x, "o-", color=COLORS[mode], label=mode)
+            (self.lines[mode],) = self.ax.plot(x, 0 * x, ls=LINESTYLES[mode],
+                                               marker=MARKERS[mode], color=COLORS[mode],
+                                               label=mode)
         self.marker = self.ax.axvline(10, color="0.3", lw=1, ls="--")
         self.ax.set_xscale("log")
-        self.ax.set_xticks(LEVERAGES, [f"{v}x" for v in LEVERAGES])
+        self.ax.set_xticks(LEVERAGES, [f"{v}x" for v in LEVERAGES], fontsize=10)
         self.ax.minorticks_off()
         self.ax.set_ylim(0, 100)
         self.ax.set_xlabel("leverage")
@@ -53,7 +58,8 @@ class OddsApp(App):
         self.ax.legend(loc="upper left")
         width = (BINS[1] - BINS[0]) / 2
         self.bars = {mode: self.hx.bar(BINS[:-1] + (i + 0.5) * width, np.zeros(len(BINS) - 1),
-                                       width=width, color=COLORS[mode], label=mode)
+                                       width=width, color=COLORS[mode], hatch=HATCHES[mode],
+                                       edgecolor="white", lw=0, label=mode)
                      for i, mode in enumerate(MODES)}
         self.hx.set_xlim(0, 100)
         self.hx.set_ylim(0, 100)
@@ -81,6 +87,15 @@ class OddsApp(App):
                 bar.set_height(h)
         self.marker.set_xdata([st["leverage"], st["leverage"]])
         self.title.set_text(f"Where the losses fall at {st['leverage']}x")
+
+    def alt_text(self, st: dict) -> str:
+        curve = ", ".join(f"{lev}x {c:.0f} % vs {i:.0f} %" for lev, c, i in zip(
+            LEVERAGES, st["cross p %"], st["isolated p %"], strict=True))
+        at = "; ".join(f"{mode} liquidated on {st[f'{mode} liquidated %']:.1f} % of paths, "
+                       f"median loss {st[f'{mode} median loss %']:.0f} %" for mode in MODES)
+        return (f"Line chart of the share of {st['paths']} paths liquidated, cross vs isolated, "
+                f"by leverage: {curve}. At {st['leverage']}x: {at}; a histogram shows how the "
+                f"losses are spread.")
 
     def describe(self, st: dict) -> str:
         parts = []

@@ -7,6 +7,8 @@ equity as a line, ETH's price dashed, and a marker at each liquidation. The numb
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -15,6 +17,10 @@ from ..scenarios.pool import replay_twins
 from ..scenarios.twins import MODES
 from ..style import COLORS
 from .base import App
+
+# the same controls give the same replay (seeded path, exact engine): dragging back over values
+# already seen redraws without replaying (32 replays kept, about 150 KB each)
+replayed = lru_cache(maxsize=32)(replay_twins)
 
 
 class PoolApp(App):
@@ -89,43 +95,51 @@ class PoolApp(App):
         return out
 
     def compute(self, crash, leverage, eth_share, recovery, show) -> dict:
-        run = replay_twins(crash_pct=crash, leverage=leverage, eth_share=eth_share / 100,
-                           deposit=self.deposit, steps=self.steps, seed=self.seed,
-                           recovery_pct=recovery)
+        run = replayed(crash_pct=crash, leverage=leverage, eth_share=eth_share / 100,
+                       deposit=self.deposit, steps=self.steps, seed=self.seed,
+                       recovery_pct=recovery)
         self.run = run
+        # the tables as arrays, once: the redraw reads them without pandas
+        mode_of, liq = run.pools["mode"].to_numpy(), run.liquidations
+        self.series = {"step": run.path["step"].to_numpy(),
+                       "eth": run.path["ETH-PERP"].to_numpy()}
         st = {"crash": crash, "leverage": leverage, "show": show}
         for mode in MODES:
-            p = run.pools[run.pools["mode"] == mode]
-            liq = run.liquidations[run.liquidations["trader"] == mode]
-            st[f"{mode} final equity"] = float(p["equity"].iloc[-1])
-            st[f"{mode} min equity"] = float(p["equity"].min())
-            st[f"{mode} positions left"] = int(p["positions"].iloc[-1])
-            st[f"{mode} liquidations"] = len(liq)
-            st[f"{mode} first liquidation step"] = (int(liq["step"].iloc[0]) if len(liq)
+            rows = mode_of == mode
+            used, free = (run.pools[k].to_numpy()[rows] for k in ("used", "free"))
+            equity, positions = run.pools["equity"].to_numpy()[rows], run.pools[
+                "positions"].to_numpy()[rows]
+            mine = liq[liq["trader"] == mode]
+            steps = sorted(set(mine["step"]))[: self.max_markers]
+            self.series[mode] = {
+                "used": used, "free": free,
+                "marks": [(s, ", ".join(x.split("-")[0] for x in mine["symbol"][
+                    mine["step"] == s])) for s in steps]}
+            st[f"{mode} final equity"] = float(equity[-1])
+            st[f"{mode} min equity"] = float(equity.min())
+            st[f"{mode} positions left"] = int(positions[-1])
+            st[f"{mode} liquidations"] = len(mine)
+            st[f"{mode} first liquidation step"] = (int(mine["step"].iloc[0]) if len(mine)
                                                     else None)
         return st
 
     def redraw(self, st: dict) -> None:
-        run = self.run
-        x = run.path["step"].to_numpy()
+        x, eth = self.series["step"], self.series["eth"]
         for mode, art in self.art.items():
-            p = run.pools[run.pools["mode"] == mode]
-            used, free = p["used"].to_numpy(), p["free"].to_numpy()
+            used, free = self.series[mode]["used"], self.series[mode]["free"]
             set_band(art["used"], x, np.zeros_like(used), used)
             set_band(art["free"], x, used, used + free)
             art["equity"].set_ydata(used + free)
-            art["price"].set_ydata(run.path["ETH-PERP"].to_numpy())
-            liq = run.liquidations[run.liquidations["trader"] == mode]
-            steps = sorted(set(liq["step"]))[: self.max_markers]
+            art["price"].set_ydata(eth)
+            marks = self.series[mode]["marks"]
             for k, (line, label) in enumerate(zip(art["marks"], art["labels"], strict=True)):
-                on = k < len(steps)
+                on = k < len(marks)
                 line.set_visible(on)
                 label.set_visible(on)
                 if on:
-                    which = ", ".join(s.split("-")[0] for s in liq[liq["step"] == steps[k]]
-                                      ["symbol"])
-                    line.set_xdata([steps[k], steps[k]])
-                    label.set_position((steps[k] - 1, self.deposit * 0.05))
+                    step, which = marks[k]
+                    line.set_xdata([step, step])
+                    label.set_position((step - 1, self.deposit * 0.05))
                     label.set_text(f"{which} liquidated")
             faded = st["show"] not in ("both", mode)
             for key, alpha in self.ALPHAS.items():
@@ -133,6 +147,18 @@ class PoolApp(App):
             left = st[f"{mode} positions left"]
             art["title"].set_text(f"{mode}: ends at {st[f'{mode} final equity']:,.0f} USDT, "
                                   f"{left} position{'s' if left != 1 else ''} open")
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            first = st[f"{mode} first liquidation step"]
+            when = "no liquidation" if first is None else f"first liquidation at step {first}"
+            left = st[f"{mode} positions left"]
+            parts.append(f"{mode}: {when}, ends at {st[f'{mode} final equity']:,.0f} USDT with "
+                         f"{left} position{'s' if left != 1 else ''} open")
+        return (f"Two panels over {self.steps} time steps, ETH crashing {st['crash']} % at "
+                f"{st['leverage']}x: each twin's used margin and free balance as bands, its "
+                f"equity as a line and ETH's price dashed. " + "; ".join(parts) + ".")
 
     def describe(self, st: dict) -> str:
         lines = self.run.liquidations["message"].head(4).tolist()

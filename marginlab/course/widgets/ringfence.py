@@ -14,6 +14,8 @@ from ..scenarios.ringfence import PLACES, isolated_pair
 from ..style import COLORS
 from .base import App
 
+MONEY_TOP = 850  # USDT: the money axis, unless a bar needs more
+
 
 class RingFenceApp(App):
     """ETH move, ETH leverage and extra margin added to the ETH position."""
@@ -39,7 +41,7 @@ class RingFenceApp(App):
         self.bar_text = [self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=12)
                          for i in x]
         self.ax.set_xticks(list(x), PLACES)
-        self.ax.set_ylim(0, 850)
+        self.ax.set_ylim(0, MONEY_TOP)
         self.ax.set_ylabel("USDT")
         usd_axis(self.ax)
         self.ax.legend(loc="upper right")
@@ -74,6 +76,11 @@ class RingFenceApp(App):
         return st
 
     def redraw(self, st: dict) -> None:
+        tallest = max(max(st[f"{p} before"], st[f"{p} after"]) for p in PLACES)
+        top = max(MONEY_TOP, 1.2 * tallest)
+        if self.ax.get_ylim()[1] != top:  # room for the tallest bar and its label
+            self.ax.set_ylim(0, top)
+            self.invalidate()
         for i, place in enumerate(PLACES):
             self.before_bars[i].set_height(st[f"{place} before"])
             self.bars[i].set_height(st[f"{place} after"])
@@ -90,6 +97,14 @@ class RingFenceApp(App):
         self.mark_dot.set_ydata([st["mark"]])
         self.mark_dot.set_color(COLORS["liquidation"] if st["eth liquidated"]
                                 else COLORS["price"])
+
+    def alt_text(self, st: dict) -> str:
+        money = ", ".join(f"{place} {st[f'{place} before']:,.0f} then {st[f'{place} after']:,.0f}"
+                          for place in PLACES)
+        fate = "liquidated" if st["eth liquidated"] else "alive"
+        return (f"Bar chart of where the money is before and after ETH moves {st['move']:+.1f} % "
+                f"(USDT): {money}. The ETH position is {fate}: mark {st['mark']:,.2f}, "
+                f"liquidation price {st['eth liquidation price']:,.2f}.")
 
     def describe(self, st: dict) -> str:
         return (f"ETH mark {st['mark']:,.2f} · liquidation price "

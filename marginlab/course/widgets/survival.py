@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from ..plots import label_bar
 from ..scenarios.choosing import survival
 from ..scenarios.twins import MODES
-from ..style import COLORS
+from ..style import COLORS, HATCHES
 from .base import App
+
+BARS = {"color": [COLORS[m] for m in MODES], "hatch": [HATCHES[m] for m in MODES],
+        "edgecolor": "white", "lw": 0}  # cross then isolated, top to bottom
 
 
 class SurvivalApp(App):
@@ -29,15 +33,13 @@ class SurvivalApp(App):
     def make_figure(self):
         fig = self.new_figure(figsize=(10, 4.0))
         self.ax, self.lx = fig.subplots(1, 2)
-        self.fall_bars = self.ax.barh([1, 0], [0, 0], height=0.55,
-                                      color=[COLORS["cross"], COLORS["isolated"]])
+        self.fall_bars = self.ax.barh([1, 0], [0, 0], height=0.55, **BARS)
         self.fall_text = [self.ax.text(0, y, "", va="center", fontsize=11) for y in (1, 0)]
         self.ax.set_yticks([1, 0], MODES)
         self.ax.set_xlim(0, 110)
         self.ax.set_xlabel("ETH fall survived before the first liquidation (%)")
         self.ax.set_title("How far it survives")
-        self.lost_bars = self.lx.barh([1, 0], [0, 0], height=0.55,
-                                      color=[COLORS["cross"], COLORS["isolated"]])
+        self.lost_bars = self.lx.barh([1, 0], [0, 0], height=0.55, **BARS)
         self.lost_text = [self.lx.text(0, y, "", va="center", fontsize=11) for y in (1, 0)]
         self.lx.set_yticks([1, 0], MODES)
         self.lx.set_xlim(0, 125)
@@ -65,14 +67,23 @@ class SurvivalApp(App):
             fall = st[f"{mode} first liquidation fall %"]
             width = 100.0 if fall is None else fall
             self.fall_bars[i].set_width(width)
-            self.fall_text[i].set_x(min(width, 80) + 1.5)
-            self.fall_text[i].set_text("never" if fall is None else f"{fall:.1f} %")
+            label_bar(self.fall_text[i], width, "never" if fall is None else f"{fall:.1f} %",
+                      self.ax.get_xlim()[1])
             lost = st[f"{mode} lost %"]
             self.lost_bars[i].set_width(lost)
-            self.lost_text[i].set_x(min(lost, 95) + 1.5)
             closed = st[f"{mode} closed"]
-            self.lost_text[i].set_text(f"{lost:.0f} %" + (f" ({closed} closed)" if closed
-                                                         else ""))
+            label_bar(self.lost_text[i], lost,
+                      f"{lost:.0f} %" + (f" ({closed} closed)" if closed else ""),
+                      self.lx.get_xlim()[1])
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            fall = st[f"{mode} first liquidation fall %"]
+            where = ("never liquidated" if fall is None else
+                     f"first liquidated after ETH falls {fall:.1f} %")
+            parts.append(f"{mode} {where}, losing {st[f'{mode} lost %']:.0f} % of the account")
+        return "Bar charts of how far each mode survives: " + "; ".join(parts) + "."
 
     def describe(self, st: dict) -> str:
         parts = []

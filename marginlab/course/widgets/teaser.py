@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.patches import Patch
 
 from ..plots import usd_axis
 from ..scenarios.pool import pool_split
@@ -17,6 +18,8 @@ from ..scenarios.teaser import twins_after_fall
 from ..scenarios.twins import MODES
 from ..style import COLORS
 from .base import App
+
+FREE_HATCH = "//"  # the free balance: lighter and hatched, not told by colour alone
 
 
 class TeaserApp(App):
@@ -34,15 +37,20 @@ class TeaserApp(App):
         ax = self.ax = fig.subplots()
         x = np.arange(len(MODES))
         self.used = ax.bar(x, [0, 0], width=0.55, color=[COLORS[m] for m in MODES],
-                           alpha=0.9, label="margin in use")
+                           alpha=0.9)
         self.free = ax.bar(x, [0, 0], width=0.55, color=[COLORS[m] for m in MODES],
-                           alpha=0.3, label="free balance")
+                           alpha=0.3, hatch=FREE_HATCH, edgecolor=[COLORS[m] for m in MODES],
+                           lw=0)
         self.notes = [ax.text(i, 0, "", ha="center", va="bottom", fontsize=12) for i in x]
         ax.set_xticks(x, [f"{m} account" for m in MODES])
         ax.set_ylim(0, 1_250)
         ax.set_ylabel("the pool: equity (USDT)")
         usd_axis(ax)
-        ax.legend(loc="upper right")
+        # one key for both accounts, in grey, between the two bars (clear of their labels)
+        ax.legend(handles=[Patch(facecolor="0.35", label="margin in use"),
+                           Patch(facecolor="0.85", hatch=FREE_HATCH, edgecolor="0.35", lw=0,
+                                 label="free balance")],
+                  loc="upper center", fontsize=11)
         self.title = ax.set_title("placeholder to size the layout", fontsize=14)
         fig.tight_layout()
         return fig
@@ -71,6 +79,16 @@ class TeaserApp(App):
             holds = st[f"{mode} holds"] or "nothing: liquidated"
             self.notes[i].set_text(f"{used + free:,.0f} USDT\nholds {holds}")
         self.title.set_text(f"ETH at {st['eth']:,.0f} USDT")
+
+    def alt_text(self, st: dict) -> str:
+        parts = []
+        for mode in MODES:
+            holds = st[f"{mode} holds"] or "nothing: it was liquidated"
+            parts.append(f"{mode} account {st[f'{mode} equity']:,.0f} USDT "
+                         f"({st[f'{mode} used']:,.0f} margin in use, {st[f'{mode} free']:,.0f} "
+                         f"free), holds {holds}")
+        return (f"Bar chart of each twin's pool with ETH at {st['eth']:,.0f} USDT: "
+                + "; ".join(parts) + ".")
 
     def describe(self, st: dict) -> str:
         return (f"cross: {st['cross equity']:,.2f} USDT ({st['cross holds'] or 'nothing'}) · "

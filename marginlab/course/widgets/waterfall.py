@@ -91,6 +91,12 @@ class WaterfallApp(App):
             line.set_ydata([y, y])
         self.fill_dot.set_ydata([st["fill"]])
 
+    def alt_text(self, st: dict) -> str:
+        bars = ", ".join(f"{key} {st[key]:,.2f}" for key in BARS)
+        return (f"{st['venue']}: bar chart of where a liquidated position's margin went (USDT): "
+                f"{bars}. Prices: liquidation {st['liquidation price']:,.2f}, bankruptcy "
+                f"{st['bankruptcy price']:,.2f}, filled at {st['fill']:,.2f}.")
+
     def describe(self, st: dict) -> str:
         return (f"{self.message_text}<br>liquidation price {st['liquidation price']:,.2f} · "
                 f"bankruptcy price {st['bankruptcy price']:,.2f} · trader keeps "
