@@ -353,6 +353,16 @@ other_positions = st.lists(
               st.sampled_from(MODES), st.integers(1, 20)),
     max_size=2, unique_by=lambda t: t[0])
 
+def open_others(acct, others) -> None:
+    """Open the drawn other positions, each entered ``bps`` away from its start mark (so that it
+    carries uPnL), at 10x."""
+    for sym, buy, lots, bps, omode in others:
+        ospec = acct.exchange.contract(sym)
+        at = floor_to(START[sym] * (10_000 + bps) / 10_000, ospec.tick_size)
+        (acct.buy if buy else acct.sell)(sym, lots * ospec.lot_size, price=at, leverage=10,
+                                         mode=omode)
+
+
 
 @SETTINGS
 @given(rules=st.sampled_from(RULE_SETS), fund=st.sampled_from([D(0), D(1), D(1_000_000)]),
@@ -679,11 +689,7 @@ def test_account_liquidation_price_round_trip(rules, spec, data, long, mode, ext
                      marks={spec.symbol: entry, BTC: START[BTC], SOL: START[SOL]})
     acct = ex.open_account("x", deposit=q * entry / lev * 2 + extra + 200_000)
     try:
-        for sym, buy, lots, bps, omode in others:
-            ospec = ex.contract(sym)
-            at = floor_to(START[sym] * (10_000 + bps) / 10_000, ospec.tick_size)
-            (acct.buy if buy else acct.sell)(sym, lots * ospec.lot_size, price=at, leverage=10,
-                                             mode=omode)
+        open_others(acct, others)
         (acct.buy if long else acct.sell)(spec.symbol, q, leverage=lev, mode=mode)
         if mode == "isolated" and extra:
             acct.add_margin(spec.symbol, min(extra, floor_to(acct.available_balance, D("0.01"))))
@@ -726,11 +732,7 @@ def test_bankruptcy_liquidation_and_entry_prices_come_in_order(
                      marks={spec.symbol: entry, BTC: START[BTC], SOL: START[SOL]})
     acct = ex.open_account("x", deposit=q * entry / lev * deposit_pct / 100 + extra + 1_000)
     try:
-        for sym, buy, lots, bps, omode in others:
-            ospec = ex.contract(sym)
-            at = floor_to(START[sym] * (10_000 + bps) / 10_000, ospec.tick_size)
-            (acct.buy if buy else acct.sell)(sym, lots * ospec.lot_size, price=at, leverage=10,
-                                             mode=omode)
+        open_others(acct, others)
         (acct.buy if long else acct.sell)(spec.symbol, q, leverage=lev, mode=mode)
     except MarginLabError:
         assume(False)
