@@ -208,22 +208,8 @@ def _time(t0, r: int):
     return t0 + r if isinstance(t0, numbers.Number) else t0
 
 
-@exact
-def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -> pd.DataFrame:
-    """Shock the marks, then let forced orders move them, round after round.
-
-    ``shock``: ``{symbol: fraction}`` applied at round 0 (``-0.15`` is a 15 % fall).
-    ``depth``: ``{symbol: USD}``, the forced selling that moves that symbol by 1 %. Round r + 1
-    moves each mark by ``-0.01 * N / depth`` with N the round-r forced sell notional (see the
-    module docstring); it stops after a round that liquidates nothing, or after round
-    ``max_rounds``. Events of round r are stamped ``time + r`` (``time`` defaults to
-    ``ex.time``). Money moves only through the exchange, so it stays conserved.
-
-    Returns one row per round and symbol: ``round, symbol, price, move %`` (since the start),
-    ``forced sell notional`` and ``liquidations`` (positions force-closed in that round, whose
-    orders move the next round's price) and ``traders liquidated`` (distinct traders who lost
-    their position in that symbol so far).
-    """
+def _cascade_settings(ex: Exchange, shock, depth, max_rounds) -> tuple[dict, dict, list]:
+    """:func:`cascade`'s settings checked: ``(shock moves, depths, the symbols it follows)``."""
     depths = {}
     for name, given in (("shock", shock), ("depth", depth)):
         if not isinstance(given, Mapping):
@@ -250,6 +236,26 @@ def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, numbers.Integral) \
             or max_rounds < 0:
         raise ConfigurationError(f"max_rounds must be a whole number >= 0, got {max_rounds!r}")
+    return moves, depths, symbols
+
+
+@exact
+def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -> pd.DataFrame:
+    """Shock the marks, then let forced orders move them, round after round.
+
+    ``shock``: ``{symbol: fraction}`` applied at round 0 (``-0.15`` is a 15 % fall).
+    ``depth``: ``{symbol: USD}``, the forced selling that moves that symbol by 1 %. Round r + 1
+    moves each mark by ``-0.01 * N / depth`` with N the round-r forced sell notional (see the
+    module docstring); it stops after a round that liquidates nothing, or after round
+    ``max_rounds``. Events of round r are stamped ``time + r`` (``time`` defaults to
+    ``ex.time``). Money moves only through the exchange, so it stays conserved.
+
+    Returns one row per round and symbol: ``round, symbol, price, move %`` (since the start),
+    ``forced sell notional`` and ``liquidations`` (positions force-closed in that round, whose
+    orders move the next round's price) and ``traders liquidated`` (distinct traders who lost
+    their position in that symbol so far).
+    """
+    moves, depths, symbols = _cascade_settings(ex, shock, depth, max_rounds)
     start = {s: ex.mark(s) for s in symbols}
     t0 = ex.time if time is None else time
 
