@@ -12,6 +12,23 @@
   every trader with unrealized profit.
 * ``adl_ranking``: the score that orders the ADL queue (highest is deleveraged first); see
   :mod:`marginlab.adl`.
+* ``liquidation_policy``: how a liquidatable bucket is unwound (the sizes are rules of
+  :mod:`marginlab.rulebook`, "unwinding"):
+
+  - **all_at_once**: every position of the bucket closes at once (the simplest teaching model;
+    no large venue does this);
+  - **to_compliance** (Binance "Liquidation Protocols"): close just enough of the largest loser,
+    in whole lots, to bring the margin ratio back below 100 %, then the next loser if needed;
+  - **tier_step_down** (Bybit classic, BitMEX): close just enough to move a position into a
+    lower risk-limit tier that makes the bucket compliant, else take the whole position over;
+  - **chunks** (Hyperliquid): a position worth more than ``chunk_threshold`` closes
+    ``chunk_share`` at a time; within ``cooldown_steps`` price steps after a partial close it
+    closes whole; below ``backstop_ratio`` of maintenance margin the backstop vault takes the
+    positions and the collateral over;
+  - **shortage_only** (Drift): close the base that covers the shortage against maintenance
+    margin plus ``shortage_buffer`` (a rate on notional), fees included in the size.
+
+  A bucket whose equity is gone (at or below zero) is closed in full under every policy.
 
 Every field is checked when the rules are built (a wrong one raises ``ConfigurationError`` then,
 not in the middle of a liquidation); :func:`venue_rules` checks an argument that should be rules.
@@ -22,12 +39,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+
+import numpy as np
 
 from .adl import RANKINGS
 from .errors import ConfigurationError
+from .numbers import ONE, ZERO, to_decimal
 
 MARK, ENTRY, BANKRUPTCY = "mark", "entry", "bankruptcy"
 ADL, SOCIALIZE = "adl", "socialize"
+ALL_AT_ONCE, TO_COMPLIANCE, TIER_STEP_DOWN = "all_at_once", "to_compliance", "tier_step_down"
+CHUNKS, SHORTAGE_ONLY = "chunks", "shortage_only"
+POLICIES = (ALL_AT_ONCE, TO_COMPLIANCE, TIER_STEP_DOWN, CHUNKS, SHORTAGE_ONLY)
 
 
 @dataclass(frozen=True)
@@ -38,13 +62,20 @@ class VenueRules:
     liquidation_fill: str = MARK
     loss_sharing: str = ADL
     adl_ranking: str | Callable = "pnl_x_margin_ratio"
+    liquidation_policy: str = ALL_AT_ONCE
+    chunk_threshold: Decimal = Decimal(100_000)
+    chunk_share: Decimal = Decimal("0.2")
+    cooldown_steps: int = 1
+    backstop_ratio: Decimal = Decimal(2) / Decimal(3)
+    shortage_buffer: Decimal = ZERO
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
             raise ConfigurationError(f"name must be a non-empty text, got {self.name!r}")
         for field, allowed in (("mm_basis", (MARK, ENTRY)),
                                ("liquidation_fill", (MARK, BANKRUPTCY)),
-                               ("loss_sharing", (ADL, SOCIALIZE))):
+                               ("loss_sharing", (ADL, SOCIALIZE)),
+                               ("liquidation_policy", POLICIES)):
             value = getattr(self, field)
             if not isinstance(value, str) or value not in allowed:
                 raise ConfigurationError(
@@ -62,6 +93,25 @@ class VenueRules:
                 f"a function of an ADL candidate returning its score, got {self.adl_ranking!r}")
         else:
             _check_takes_one_argument(self.adl_ranking)
+        self._check_policy_settings()
+
+    def _check_policy_settings(self) -> None:
+        """The partial-liquidation settings: amounts and rates as exact numbers in range."""
+        for field, low, high in (("chunk_threshold", ZERO, None), ("chunk_share", ZERO, ONE),
+                                 ("backstop_ratio", ZERO, ONE), ("shortage_buffer", ZERO, ONE)):
+            value = to_decimal(getattr(self, field), field, ConfigurationError)
+            if value < low or (high is not None and value > high) \
+                    or (field == "chunk_share" and value == 0):
+                bound = f"at most {high}" if high is not None else "no upper bound"
+                raise ConfigurationError(
+                    f"{field} must be {'above' if field == 'chunk_share' else 'at least'} {low} "
+                    f"and {bound}, got {getattr(self, field)!r}")
+            object.__setattr__(self, field, value)
+        steps = self.cooldown_steps
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ConfigurationError(
+                f"cooldown_steps must be a whole number of price steps (0 or more), got {steps!r}")
+        object.__setattr__(self, "cooldown_steps", int(steps))
 
     def but(self, **changes) -> VenueRules:
         """A copy with some rules changed: ``BINANCE.but(loss_sharing="socialize")``."""
@@ -100,10 +150,12 @@ def venue_rules(value) -> VenueRules:
         f"or one of their names ({', '.join(repr(n) for n in PRESETS)}); got {value!r}")
 
 
-BINANCE = VenueRules("Binance", MARK, False, MARK, ADL, "pnl_x_margin_ratio")
-BYBIT = VenueRules("Bybit (classic)", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_margin_ratio")
-BITMEX = VenueRules("BitMEX", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_effective_leverage")
-HYPERLIQUID = VenueRules("Hyperliquid", MARK, False, MARK, ADL, "pnl_x_margin_ratio")
+BINANCE = VenueRules("Binance", MARK, False, MARK, ADL, "pnl_x_margin_ratio", TO_COMPLIANCE)
+BYBIT = VenueRules("Bybit (classic)", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_margin_ratio",
+                   TIER_STEP_DOWN)
+BITMEX = VenueRules("BitMEX", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_effective_leverage",
+                    TIER_STEP_DOWN)
+HYPERLIQUID = VenueRules("Hyperliquid", MARK, False, MARK, ADL, "pnl_x_margin_ratio", CHUNKS)
 SOCIALIZED = VenueRules("Socialized loss", MARK, False, MARK, SOCIALIZE, "pnl_x_margin_ratio")
 
 PRESETS = {r.name: r for r in (BINANCE, BYBIT, BITMEX, HYPERLIQUID, SOCIALIZED)}
