@@ -81,6 +81,11 @@ class ContractSpec:
 
     Fees and the liquidation (clearance) fee are rates on notional; e.g. ``taker_fee=0.0005`` is
     0.05 %. Quantities are in the base asset (1 contract = 1 ETH), prices in USDT.
+
+    Funding from the premium (:func:`marginlab.rulebook.funding_rate`) reads the interest rate
+    per interval (Binance: 0.01 % per 8 h), the dampener around it (0.05 %) and the cap on the
+    rate. Venues set the cap per contract and change it (Binance announced +/-3.00 % for
+    OGNUSDT on 1 October 2023); the +/-2 % here is a round model value, not a venue's.
     """
 
     symbol: str
@@ -91,6 +96,9 @@ class ContractSpec:
     maker_fee: Decimal = Decimal("0.0002")
     liquidation_fee: Decimal = Decimal("0.0125")
     base: str = field(default="")
+    funding_interest: Decimal = Decimal("0.0001")
+    funding_clamp: Decimal = Decimal("0.0005")
+    funding_cap: Decimal = Decimal("0.02")
 
     @exact
     def __post_init__(self):
@@ -104,6 +112,7 @@ class ContractSpec:
             if not ZERO <= v < ONE:
                 raise ConfigurationError(f"{name} must be a rate in [0, 1)")
             object.__setattr__(self, name, v)
+        self._check_funding()
         if not isinstance(self.tiers, tuple) or not all(
             isinstance(t, MarginTier) for t in self.tiers
         ):
@@ -112,6 +121,19 @@ class ContractSpec:
             base = self.symbol.split("-")[0]
             base = base[:-4] if base.endswith("USDT") and len(base) > 4 else base
             object.__setattr__(self, "base", base)
+
+    def _check_funding(self):
+        """Interest within +/-1 (100 %) per interval, a dampener of 0 or more and a cap above
+        zero, both at most 1."""
+        for name, low in (("funding_interest", -ONE), ("funding_clamp", ZERO),
+                          ("funding_cap", ZERO)):
+            v = to_decimal(getattr(self, name), name, ConfigurationError)
+            if not low <= v <= ONE or (name == "funding_cap" and v == 0):
+                kind = {"funding_interest": "a rate from -1 to 1", "funding_clamp":
+                        "a rate from 0 to 1", "funding_cap": "a rate above 0, at most 1"}[name]
+                raise ConfigurationError(f"{name} must be {kind} per funding interval (0.0001 is "
+                                         f"0.01 %), got {getattr(self, name)!r}")
+            object.__setattr__(self, name, v)
 
     # --- tiers -----------------------------------------------------------------------------
     @exact

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pandas as pd
 
 KINDS = (
-    "deposit", "withdrawal", "mark", "fill", "fee", "funding", "margin", "liquidation",
-    "liquidation fee", "insurance fund", "adl", "socialized loss", "unrecovered loss",
+    "deposit", "withdrawal", "mark", "fill", "fee", "funding rate", "funding", "margin",
+    "liquidation", "liquidation fee", "insurance fund", "adl", "socialized loss",
+    "unrecovered loss",
 )
 
 

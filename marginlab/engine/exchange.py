@@ -9,6 +9,10 @@ Money has four kinds of home, all places of one :class:`~marginlab.money.Ledger`
 * **counterparties**: the rest of the market, on the other side of every trade. It pays the
   traders' profits and receives their losses; it is the only place that may go negative.
 
+Next to each mark the exchange keeps the symbol's index (spot) price, ``ex.index``, and the
+premium samples since its last funding (:mod:`.premium`): margin and liquidation use the mark,
+funding with no rate given is paid at the rate the premium sets.
+
 Every action is atomic: if it raises, the exchange is restored exactly as it was.
 """
 
@@ -19,7 +23,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import numbers, rulebook
+from . import numbers, premium, rulebook
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import (
@@ -55,6 +59,8 @@ class Exchange:
         fund = amount(insurance_fund, "insurance fund")
         for symbol, p in _pairs({} if marks is None else marks, "marks"):
             self.marks[self.contract(symbol).symbol] = price(p, f"{symbol} mark price")
+        self.index: dict[str, Decimal] = dict(self.marks)  # the spot price; follows the mark
+        self.premiums: dict[str, list] = {}  # premium samples since each symbol's last funding
         if fund:
             self.ledger.deposit(INSURANCE_FUND, fund, "insurance fund seed")
             self.events.append("deposit", f"Insurance fund seeded with {usd(fund)} USDT",
@@ -129,32 +135,42 @@ class Exchange:
 
     # --- market data -------------------------------------------------------------------------
     @exact
-    def set_mark(self, symbol: str, mark, time=None) -> list:
-        """Move the mark price, then liquidate every bucket whose margin ratio reached 100 %.
-
-        Returns the liquidation events this move caused.
+    def set_mark(self, symbol: str, mark, time=None, index=None) -> list:
+        """Move the mark price (and the index, if given), then liquidate every bucket whose
+        margin ratio reached 100 %. Returns the liquidation events this move caused.
         """
-        return self.set_marks({self.contract(symbol).symbol: mark}, time=time)
+        symbol = self.contract(symbol).symbol
+        return self.set_marks({symbol: mark}, time=time,
+                              index=None if index is None else {symbol: index})
 
     @exact
-    def set_marks(self, marks: dict, time=None) -> list:
-        """Move several marks at once (one instant), then run liquidations."""
+    def set_marks(self, marks: dict, time=None, index=None) -> list:
+        """Move several marks at once (one instant), then run liquidations. ``index`` (a dict)
+        moves those symbols' index prices too; an index not given follows its mark. Each move
+        records one premium sample (M - I) / I for funding."""
         with self.atomic():
             new = {self.contract(s).symbol: price(p, f"{s} mark price")
                    for s, p in _pairs(marks, "set_marks")}
+            spot = premium.read_index(new, index, lambda s: self.contract(s).symbol)
             if time is not None:
                 self.time = time
             for symbol, p in new.items():
                 old = self.marks.get(symbol)
-                self.marks[symbol] = p
+                self.marks[symbol], self.index[symbol] = p, spot[symbol]
+                self.premiums.setdefault(symbol, []).append(rulebook.premium(p, spot[symbol]))
                 was = f" (was {usd(old)})" if old is not None else ""
+                was += f", index {usd(spot[symbol])}" if spot[symbol] != p else ""
                 self.events.append("mark", f"{symbol} mark price {usd(p)}{was}",
                                    symbol=symbol, price=p)
             return self.run_liquidations()
 
     @exact
-    def apply_funding(self, symbol: str, rate) -> list:
+    def apply_funding(self, symbol: str, rate=None) -> list:
         """Funding payment = size * mark * rate: longs pay shorts when the rate is positive.
+
+        With ``rate`` None the rate is the contract's rule applied to the premium samples since
+        the symbol's last funding (:func:`.premium.rate_from_premium`); a "funding rate" event
+        says the rate and where it came from. Either way the samples start afresh.
 
         Payments go between each position's bucket (wallet or isolated margin) and the
         counterparties. A bucket pays in full out of its equity (its balance may dip below zero
@@ -162,9 +178,16 @@ class Exchange:
         margin is liquidated right after, and only a bankrupt one costs anyone else anything.
         """
         spec = self.contract(symbol)
-        r = numbers.rate(rate, "funding rate")
         mark = self.mark(spec.symbol)
+        if rate is None:
+            r, note = premium.rate_from_premium(spec, self.premiums.get(spec.symbol, []), mark,
+                                                self.index.get(spec.symbol, mark))
+        else:
+            r, note = numbers.rate(rate, "funding rate"), "(given)"
         with self.atomic():
+            self.premiums[spec.symbol] = []
+            self.events.append("funding rate", f"{symbol} funding rate {float(r) * 100:.4f}% "
+                               f"{note}", symbol=symbol)
             for acct in self.sorted_accounts():
                 pos = acct.positions.get(symbol)
                 if pos is None:
@@ -200,11 +223,12 @@ class Exchange:
         state = (
             self.ledger.snapshot(), dict(self.marks), len(self.events), self.events.time,
             {t: dict(a.positions) for t, a in self.accounts.items()}, dict(self.accounts),
+            dict(self.index), {s: list(v) for s, v in self.premiums.items()},
         )
         try:
             yield
         except BaseException:
-            ledger, marks, n_events, time, positions, accounts = state
+            ledger, marks, n_events, time, positions, accounts, self.index, self.premiums = state
             self.ledger.restore(ledger)
             self.marks = marks
             self.events.truncate(n_events)
