@@ -195,6 +195,29 @@ def test_funding_eats_an_isolated_margin_while_a_cross_pool_absorbs_it():
     assert conserved(ex)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1_600, 2_400), st.integers(-150, 150), st.booleans()),
+                min_size=1, max_size=12))
+def test_moves_and_premium_funding_conserve_money(moves):
+    """Any walk of marks and indexes with premium funding: money is conserved, each move adds
+    one sample, each funding starts the samples afresh and pays at most the cap."""
+    ex = exchange(fund=500)
+    long_, short = ex.open_account("long", 1_000), ex.open_account("short", 1_000)
+    long_.buy("ETH-PERP", "0.5", leverage=10)
+    short.sell("ETH-PERP", "0.5", leverage=10, mode="isolated")
+    for mark, gap, fund in moves:
+        n = len(ex.premiums.get("ETH-PERP", []))
+        ex.set_mark("ETH-PERP", mark, index=mark + gap)
+        assert len(ex.premiums["ETH-PERP"]) == n + 1
+        if fund:
+            paid_before = len(ex.events.of_kind("funding"))
+            ex.apply_funding("ETH-PERP")
+            assert ex.premiums["ETH-PERP"] == []
+            for e in ex.events.of_kind("funding")[paid_before:]:
+                assert abs(e.amount) <= D("0.5") * mark * ETH.funding_cap
+        assert conserved(ex)
+
+
 # --- bad input changes nothing ----------------------------------------------------------------
 @pytest.mark.parametrize("move, error", [
     (lambda ex: ex.set_mark("ETH-PERP", 2010, index=-1), E.InvalidPriceError),
