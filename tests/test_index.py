@@ -298,9 +298,9 @@ def test_bad_simulation_settings_are_refused(call, error):
         call()
 
 
-def _engine_with_premium_funding(index, mark, legs, deposit, every, mode):
+def _engine_with_premium_funding(index, mark, legs, deposit, every, mode, fund=0):
     """The scenario through the event engine, funding with no rate given (the premium's)."""
-    ex = ml.Exchange(contracts=[ETH], marks={"ETH-PERP": D(str(mark[0]))})
+    ex = ml.Exchange(contracts=[ETH], marks={"ETH-PERP": D(str(mark[0]))}, insurance_fund=fund)
     acct = ex.open_account(mode, deposit=deposit, mode=mode)
     for leg in legs:
         (acct.buy if leg.size > 0 else acct.sell)("ETH-PERP", abs(D(str(leg.size))),
@@ -332,6 +332,28 @@ def test_the_replay_with_premium_funding_equals_the_engine(size):
     if size > 0:  # longs pay: the isolated margin is eaten, the cross wallet absorbs it
         first = fast.accounts.set_index("mode")["first liquidation"]
         assert first["isolated"] > 0 and first["cross"] == -1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(-0.08, 0.08), st.floats(0.5, 8), st.integers(0, 9),
+       st.integers(1, 4), st.sampled_from([1.0, -1.0, 2.5, -0.75]), st.sampled_from([5, 20, 50]))
+def test_any_basis_shock_replays_as_the_engine_pays_it(seed, basis, half_life, at, every, size,
+                                                       leverage):
+    """The vectorized replay fed ``premium_funding`` and the engine paying funding with no rate
+    (its own premium samples) agree on every path drawn."""
+    rng = np.random.default_rng(seed)
+    index = (2000 * np.exp(np.cumsum(np.r_[0, rng.normal(0, 0.004, 11)]))).round(2)
+    mark = mark_from_index(index, basis, half_life, at).round(2)
+    rates = premium_funding(index, mark, every)
+    legs = [Leg("ETH-PERP", size, leverage)]
+    fast = replay({"ETH-PERP": mark[None, :]}, legs, 2_000, contracts=[ETH], insurance_fund=50,
+                  funding_rate=rates, funding_every=every).accounts.set_index("mode")
+    for mode in ("cross", "isolated"):
+        ex, acct = _engine_with_premium_funding(index, mark, legs, 2_000, every, mode, fund=50)
+        liquidated = [e.time for e in ex.events.of_kind("liquidation")]
+        assert min(liquidated, default=-1) == fast.loc[mode, "first liquidation"]
+        assert float(acct.equity) == pytest.approx(fast.loc[mode, "final equity"], rel=1e-9)
+        assert conserved(ex)
 
 
 def test_basis_shock_liquidates_by_the_mark_while_the_index_barely_moved():
