@@ -178,12 +178,11 @@ class Exchange:
         margin is liquidated right after, and only a bankrupt one costs anyone else anything.
         """
         spec = self.contract(symbol)
+        r, note = (None, "") if rate is None else (numbers.rate(rate, "funding rate"), "(given)")
         mark = self.mark(spec.symbol)
-        if rate is None:
+        if r is None:
             r, note = premium.rate_from_premium(spec, self.premiums.get(spec.symbol, []), mark,
                                                 self.index.get(spec.symbol, mark))
-        else:
-            r, note = numbers.rate(rate, "funding rate"), "(given)"
         with self.atomic():
             self.premiums[spec.symbol] = []
             self.events.append("funding rate", f"{symbol} funding rate {float(r) * 100:.4f}% "
