@@ -86,6 +86,9 @@ class ContractSpec:
     per interval (Binance: 0.01 % per 8 h), the dampener around it (0.05 %) and the cap on the
     rate. Venues set the cap per contract and change it (Binance announced +/-3.00 % for
     OGNUSDT on 1 October 2023); the +/-2 % here is a round model value, not a venue's.
+    ``liquidation_fee`` goes to the insurance fund; ``liquidator_fee`` (default 0) is paid to the
+    liquidators where the venue pays them one (Drift's perp market ``liquidator_fee``, next to its
+    ``if_liquidation_fee``; charged by the ``shortage_only`` policy, :mod:`.unwinding`).
     """
 
     symbol: str
@@ -99,6 +102,7 @@ class ContractSpec:
     funding_interest: Decimal = Decimal("0.0001")
     funding_clamp: Decimal = Decimal("0.0005")
     funding_cap: Decimal = Decimal("0.02")
+    liquidator_fee: Decimal = ZERO
 
     @exact
     def __post_init__(self):
@@ -107,10 +111,12 @@ class ContractSpec:
             if v <= 0:
                 raise ConfigurationError(f"{name} must be above zero")
             object.__setattr__(self, name, v)
-        for name in ("taker_fee", "maker_fee", "liquidation_fee"):
+        for name in ("taker_fee", "maker_fee", "liquidation_fee", "liquidator_fee"):
             v = to_decimal(getattr(self, name), name, ConfigurationError)
             if not ZERO <= v < ONE:
-                raise ConfigurationError(f"{name} must be a rate in [0, 1)")
+                raise ConfigurationError(
+                    f"{name} must be a rate in [0, 1) (e.g. 0.01 for 1 %), got "
+                    f"{getattr(self, name)!r}")
             object.__setattr__(self, name, v)
         self._check_funding()
         if not isinstance(self.tiers, tuple) or not all(

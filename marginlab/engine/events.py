@@ -10,7 +10,7 @@ import pandas as pd
 KINDS = (
     "deposit", "withdrawal", "mark", "fill", "fee", "funding rate", "funding", "margin",
     "liquidation", "liquidation fee", "insurance fund", "adl", "socialized loss",
-    "unrecovered loss",
+    "unrecovered loss", "backstop",
 )
 
 
