@@ -229,6 +229,24 @@ def test_a_second_clawback_counts_what_the_first_took():
     assert conserved(ex)
 
 
+# --- every rule: a payer is never made bankrupt ------------------------------------------------
+@pytest.mark.parametrize("rules", [ml.SOCIALIZED, OPEN_INTEREST, CLAWBACK_RULES])
+def test_a_payer_gives_at_most_its_equity_and_is_never_made_bankrupt(rules):
+    ex = exchange(rules)
+    w = ex.open_account("w", 1_000)
+    w.sell(ETH, 1)                       # +300 at 1,700
+    w.buy(BTC, "0.1")                    # -1,050 at 39,500
+    loser = ex.open_account("loser", 800, mode="isolated")
+    loser.buy(ETH, 4, leverage=10)       # margin 800; at 1,700: 800 - 4 * 300 = -400
+    ex.set_marks({ETH: 1700, BTC: 39_500})
+    equity = 1_000 + 300 - 1_050        # 250: less than the wallet's 1,000 and the profit's 300
+    assert taken(ex) == {"w": D(equity)}
+    assert ex.events.of_kind("unrecovered loss")[-1].amount == 400 - equity
+    assert {e.trader for e in ex.events.of_kind("insurance fund", "unrecovered loss")} == \
+        {"loser"}
+    assert conserved(ex)
+
+
 # --- refused ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["open_interest", "Clawback", "", None, 3])
 def test_an_unknown_loss_sharing_rule_is_refused_with_the_choices(value):

@@ -10,7 +10,7 @@ giving its cap and the others covering the rest.
 
 * ``adl`` is not here: the ADL queue is closed at bankruptcy prices during the liquidation.
 * ``socialize`` (:func:`socialize`): every bucket with positions in profit, pro rata to that
-  unrealized profit, at most min(profit, balance) (Deribit: "losses socialized among winning
+  unrealized profit, at most min(profit, worth) (Deribit: "losses socialized among winning
   traders").
 * ``socialize_open_interest`` (:func:`socialize_open_interest`, Drift v2): each unit of open
   interest of the bankrupt position's market, long or short, pays |S| / (|base_long| +
@@ -76,7 +76,7 @@ def _pay(ex, acct, source: str, into: str, share: Decimal, message: str, symbol=
 # --- pro rata to unrealized profit ------------------------------------------------------------
 def socialize(ex, loss: Decimal, exclude: str, into: str, markets=None) -> Decimal:
     """Take ``loss`` from every bucket holding positions in profit, pro rata to that profit and
-    capped at min(profit, the bucket's balance), into ``into``. ``markets`` is not used: every
+    capped at min(profit, what the bucket is worth), into ``into``. ``markets`` is not used: every
     market's winners pay. Returns what was collected."""
     payers = []  # (account, bucket place, symbols, profit, cap)
     for acct in ex.sorted_accounts():
@@ -87,9 +87,9 @@ def socialize(ex, loss: Decimal, exclude: str, into: str, markets=None) -> Decim
                        for p in acct.bucket_positions(key)]
             profit = sum((u for _, u in winners if u > 0), ZERO)
             if profit > 0:
-                place = acct.bucket_collateral_place(key)
-                cap = min(profit, max(ZERO, ex.ledger.balance(place)))
-                payers.append((acct, place, [s for s, u in winners if u > 0], profit, cap))
+                payers.append((acct, acct.bucket_collateral_place(key),
+                               [s for s, u in winners if u > 0], profit,
+                               min(profit, worth(acct, key, ex))))
     shares = pro_rata_capped(loss, [p[3] for p in payers], [p[4] for p in payers])
     collected = ZERO
     for (acct, place, symbols, _, _), share in zip(payers, shares, strict=True):
