@@ -1,12 +1,13 @@
 """Loss sharing: who pays the part of a bankrupt bucket's deficit the insurance fund could not.
 
-:func:`marginlab.liquidation.cover_deficit` calls the venue's rule (``VenueRules.loss_sharing``)
-with the shortfall S; the rule moves money into the bankrupt bucket's place and returns what it
-collected; the rest stays an unrecovered loss of the counterparties. The bankrupt trader never
-pays, and no bucket ever gives more than it is worth (its balance, and its equity when that is
-lower), so sharing a loss never makes another trader bankrupt. The shares are the rulebook's
-(:func:`marginlab.rulebook.capped_rate`): the same rate for every payer, a payer whose cap binds
-giving its cap and the others covering the rest.
+:func:`marginlab.engine.liquidation.cover_deficit` calls the venue's rule
+(``VenueRules.loss_sharing``) with the shortfall S; the rule moves money into the bankrupt
+bucket's place and returns what it collected; the rest stays an unrecovered loss of the
+counterparties. The bankrupt trader never pays, and no bucket ever gives more than it is worth
+(its balance, and its equity when that is lower), so sharing a loss never makes another trader
+bankrupt (it may leave one liquidatable: the next liquidation round closes it). The shares are
+the rulebook's (:func:`marginlab.engine.rulebook.capped_rate`): the same rate for every payer,
+a payer whose cap binds giving its cap and the others covering the rest.
 
 * ``adl`` is not here: the ADL queue is closed at bankruptcy prices during the liquidation.
 * ``socialize`` (:func:`socialize`): every bucket with positions in profit, pro rata to that
@@ -106,8 +107,8 @@ def socialize(ex, loss: Decimal, exclude: str, into: str, markets=None) -> Decim
 def market_weights(ex, positions=(), symbol=None) -> dict:
     """``{symbol: weight}``: how a bankrupt bucket's loss is split among markets. The closed
     ``positions`` weigh by maintenance margin (the engine's rule for a deficit,
-    :data:`marginlab.liquidation.DEFICIT_RULE`); else the one ``symbol``; else every market with
-    open interest, by its notional at the mark."""
+    :data:`marginlab.engine.liquidation.DEFICIT_RULE`); else the one ``symbol``; else every
+    market with open interest, by its notional at the mark."""
     if positions:
         return {p.symbol: maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol),
                                              ex.rules) for p in positions}
