@@ -12,7 +12,7 @@ from decimal import Decimal as D
 import pytest
 
 import marginlab as ml
-from marginlab.engine.liquidation import pro_rata_capped
+from marginlab.engine.sharing import pro_rata_capped
 from marginlab.errors import WouldLiquidateError
 
 ETH, BTC = "ETH-PERP", "BTC-PERP"

@@ -48,6 +48,8 @@ DENSE = ml.linear_perp(
 RULE_SETS = list(ml.PRESETS.values()) + [ml.ALL_AT_ONCE,
     ml.BINANCE.but(name="mark+fee", fee_in_mm=True),
     ml.BYBIT.but(name="entry, no fee", fee_in_mm=False),
+    ml.BINANCE.but(name="Drift-style open interest", loss_sharing="socialize_open_interest"),
+    ml.BINANCE.but(name="OKX-style clawback", loss_sharing="clawback"),
 ]
 
 
@@ -345,6 +347,8 @@ TestConservationSocialized = _case(ml.SOCIALIZED, 0)     # every deficit is soci
 TestConservationSocializedTinyFund = _case(ml.SOCIALIZED, 1)
 TestConservationDrift = _case(ml.DRIFT, 10)
 TestConservationAllAtOnce = _case(ml.ALL_AT_ONCE, 0)
+TestConservationOpenInterest = _case(RULE_SETS[-2], 0)  # every deficit over open interest
+TestConservationClawback = _case(RULE_SETS[-1], 0)      # every deficit clawed back
 
 
 # --- 2. an isolated position never loses more than its isolated margin -------------------------

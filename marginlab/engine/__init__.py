@@ -15,6 +15,7 @@ Modules, from the bottom up (each imports only those below it)::
     risk        the one risk function: equity, initial and maintenance margin of a bucket
     formulas    closed forms: liquidation, bankruptcy price, sizing
     account     a trader's cross wallet and isolated margins
+    sharing     loss sharing: socialized loss, over open interest, clawback
     liquidation the liquidation pipeline, insurance fund, ADL and socialized loss
     unwinding   the liquidation policies: rounds of one step per liquidatable bucket
     exchange    marks, accounts, funding, atomic actions

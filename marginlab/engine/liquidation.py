@@ -29,12 +29,12 @@ Only a bankrupt bucket ever costs anyone else anything: a solvent account pays i
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from . import rulebook
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
-from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
+from .money import COUNTERPARTIES, INSURANCE_FUND, money
 from .numbers import ZERO, exact
 from .position import CROSS
 from .risk import bucket_risk, maintenance_margin, takes_whole_surplus
@@ -43,10 +43,10 @@ from .rules import (
     ALL_AT_ONCE,
     CHUNKS,
     SHORTAGE_ONLY,
-    SOCIALIZE,
     TIER_STEP_DOWN,
     TO_COMPLIANCE,
 )
+from .sharing import SHARERS, market_weights
 
 DEFICIT_RULE = "deficit shared in proportion to maintenance margin (dYdX's bankruptcy price)"
 WHOLE_BECAUSE = {  # why a venue's policy closes a solvent bucket's only position whole
@@ -146,7 +146,7 @@ def settle_bucket(ex, acct, key: str, place: str, positions) -> None:
     left = ex.ledger.balance(place)
     if left < 0:
         cover_deficit(ex, acct.trader, place, -left, "bankrupt liquidation",
-                      positions[0].symbol if key != CROSS else None)
+                      positions[0].symbol if key != CROSS else None, positions)
     elif left > 0:
         charge_liquidation_fee(ex, acct, place, positions, left)
     if key != CROSS:
@@ -173,10 +173,13 @@ def charge_liquidation_fee(ex, acct, place, positions, left: Decimal) -> None:
 
 # --- deficits ----------------------------------------------------------------------------------
 @exact
-def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None) -> Decimal:
-    """Bring ``place`` (below zero by ``due``) back to zero: the insurance fund first; then, under
-    socialized loss, the traders in profit; the rest is unrecovered. Returns the unrecovered
-    amount."""
+def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None,
+                  positions=()) -> Decimal:
+    """Bring ``place`` (below zero by ``due``) back to zero: the insurance fund first; then the
+    venue's loss sharing (``rules.loss_sharing``, :data:`marginlab.engine.sharing.SHARERS`: the
+    winners pro rata, the market's open interest, or a clawback of net profit; ADL has acted
+    already), over the markets of the closed ``positions``; the rest is unrecovered. Returns the
+    unrecovered amount."""
     fund_pays, rest = rulebook.deficit_waterfall(money(due), ex.insurance_fund)
     if fund_pays > 0:
         ex.ledger.transfer(INSURANCE_FUND, place, fund_pays, f"cover {reason}")
@@ -184,8 +187,10 @@ def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None
             "insurance fund",
             f"Insurance fund pays {usd(fund_pays)} USDT so that {trader}'s balance does not go "
             f"below zero ({reason})", trader=trader, symbol=symbol, amount=-fund_pays)
-    if rest > 0 and ex.rules.loss_sharing == SOCIALIZE:
-        rest -= socialize(ex, rest, exclude=trader, into=place)
+    share = SHARERS.get(ex.rules.loss_sharing)
+    if rest > 0 and share is not None:
+        markets = market_weights(ex, positions, symbol)
+        rest -= share(ex, rest, exclude=trader, into=place, markets=markets)
     if rest > 0:
         ex.ledger.transfer(COUNTERPARTIES, place, rest, f"unrecovered {reason}")
         ex.events.append(
@@ -193,68 +198,6 @@ def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None
             f"{usd(rest)} USDT of {trader}'s loss could not be recovered: the counterparties "
             f"absorb it", trader=trader, symbol=symbol, amount=rest)
     return rest
-
-
-def pro_rata_capped(total: Decimal, weights, caps) -> list[Decimal]:
-    """Split ``total`` pro rata to ``weights``, no one paying more than its cap: what a capped
-    payer cannot pay is passed on to the others, pro rata again. Shares are rounded down to the
-    settlement unit and the few units left go, one each, to the first payers with room.
-
-    >>> [str(s) for s in pro_rata_capped(Decimal(200), [Decimal(560), Decimal(140)],
-    ...                                  [Decimal(300), Decimal(140)])]
-    ['160.00000000', '40.00000000']
-    """
-    n = len(weights)
-    shares = [ZERO] * n
-    target = min(total, sum(caps, ZERO))
-    rest, open_ = target, [i for i in range(n) if weights[i] > 0 and caps[i] > 0]
-    while rest > 0 and open_:
-        w = sum((weights[i] for i in open_), ZERO)
-        capped = [i for i in open_ if rest * weights[i] / w >= caps[i]]
-        if not capped:
-            for i in open_:
-                shares[i] = rest * weights[i] / w
-            break
-        for i in capped:
-            shares[i] = caps[i]
-            rest -= caps[i]
-        open_ = [i for i in open_ if i not in capped]
-    shares = [s.quantize(MONEY_STEP, rounding=ROUND_DOWN) for s in shares]
-    residue = target - sum(shares, ZERO)
-    for i in range(n):
-        extra = min(residue, caps[i] - shares[i]) if weights[i] > 0 else ZERO
-        shares[i] += extra
-        residue -= extra
-    return shares
-
-
-def socialize(ex, loss: Decimal, exclude: str, into: str) -> Decimal:
-    """Take ``loss`` from every bucket holding positions in profit, pro rata to that profit and
-    capped at min(profit, the bucket's balance), into ``into``. Returns what was collected."""
-    payers = []  # (account, bucket place, symbols, profit, cap)
-    for acct in ex.sorted_accounts():
-        if acct.trader == exclude:
-            continue
-        for key in acct.buckets():
-            winners = [(p.symbol, p.unrealized_pnl(ex.marks[p.symbol]))
-                       for p in acct.bucket_positions(key)]
-            profit = sum((u for _, u in winners if u > 0), ZERO)
-            if profit > 0:
-                place = acct.bucket_collateral_place(key)
-                cap = min(profit, max(ZERO, ex.ledger.balance(place)))
-                payers.append((acct, place, [s for s, u in winners if u > 0], profit, cap))
-    shares = pro_rata_capped(loss, [p[3] for p in payers], [p[4] for p in payers])
-    collected = ZERO
-    for (acct, place, symbols, _, _), share in zip(payers, shares, strict=True):
-        if share <= 0:
-            continue
-        collected += ex.ledger.transfer(place, into, share, f"socialized loss {acct.trader}")
-        ex.events.append(
-            "socialized loss",
-            f"{acct.trader} gives up {usd(share)} USDT of {', '.join(symbols)} profit to cover a "
-            f"bankrupt trader's loss (shared pro rata to profit, capped at what it holds)",
-            trader=acct.trader, symbol=symbols[0] if len(symbols) == 1 else None, amount=-share)
-    return collected
 
 
 def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> Decimal:

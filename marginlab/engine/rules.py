@@ -8,8 +8,10 @@
 * ``liquidation_fill``: a liquidated position is closed at the **mark** price (Binance) or at its
   **bankruptcy** price (Bybit, BitMEX: the insurance fund keeps or pays the difference).
 * ``loss_sharing``: when the insurance fund cannot cover a bankrupt position, the loss goes to
-  the opposite side by **adl** (auto-deleveraging, ranked) or is **socialize**\\d pro rata on
-  every trader with unrealized profit.
+  the opposite side by **adl** (auto-deleveraging, ranked), or is **socialize**\\d pro rata on
+  every trader with unrealized profit, or spread over the market's open interest, longs and
+  shorts alike, by **socialize_open_interest** (Drift v2), or taken by a **clawback** in equal
+  percentage of every trader's net profit (OKX-style); see :mod:`marginlab.engine.sharing`.
 * ``adl_ranking``: the score that orders the ADL queue (highest is deleveraged first); see
   :mod:`marginlab.adl`.
 * ``liquidation_policy``: how a liquidatable bucket is unwound (the sizes are rules of
@@ -49,6 +51,8 @@ from .numbers import ONE, ZERO, to_decimal
 
 MARK, ENTRY, BANKRUPTCY = "mark", "entry", "bankruptcy"
 ADL, SOCIALIZE = "adl", "socialize"
+SOCIALIZE_OPEN_INTEREST, CLAWBACK = "socialize_open_interest", "clawback"
+LOSS_SHARING = (ADL, SOCIALIZE, SOCIALIZE_OPEN_INTEREST, CLAWBACK)
 ALL_AT_ONCE, TO_COMPLIANCE, TIER_STEP_DOWN = "all_at_once", "to_compliance", "tier_step_down"
 CHUNKS, SHORTAGE_ONLY = "chunks", "shortage_only"
 POLICIES = (ALL_AT_ONCE, TO_COMPLIANCE, TIER_STEP_DOWN, CHUNKS, SHORTAGE_ONLY)
@@ -74,7 +78,7 @@ class VenueRules:
             raise ConfigurationError(f"name must be a non-empty text, got {self.name!r}")
         for field, allowed in (("mm_basis", (MARK, ENTRY)),
                                ("liquidation_fill", (MARK, BANKRUPTCY)),
-                               ("loss_sharing", (ADL, SOCIALIZE)),
+                               ("loss_sharing", LOSS_SHARING),
                                ("liquidation_policy", POLICIES)):
             value = getattr(self, field)
             if not isinstance(value, str) or value not in allowed:
