@@ -163,9 +163,6 @@ def test_a_contract_named_cross_is_its_own_isolated_bucket():
     assert b.isolated_margin("cross") == 0 and conserved(ex)
 
 
-@pytest.mark.xfail(strict=True, reason="open bug (pre-existing, found by the conservation "
-                   "machine): the ADL fill at a short's bankruptcy price floored at one tick "
-                   "can cost a profitable isolated counterparty more than its margin")
 def test_adl_at_a_floored_bankruptcy_price_never_costs_a_counterparty_more_than_its_margin():
     """t0 (cross, 202.11 USDT): short 0.002 ETH at 2,000 and long 0.005 BTC at 50,000. BTC goes
     to 0.10: t0's deficit is 0.005 * (50,000 - 0.10) - (202.11 - 0.125 fee) ~ 48.02, shared by
@@ -185,5 +182,8 @@ def test_adl_at_a_floored_bankruptcy_price_never_costs_a_counterparty_more_than_
     assert margin == 2
     ex.set_mark(BTC, "0.1")
     assert ETH not in t1.positions
-    assert t1.isolated_margin(ETH) >= 0             # fails today: -1.99998
+    assert t1.isolated_margin(ETH) >= 0             # was -1.99998
     assert t1.total_balance >= 50 - margin - D("0.002")  # the 0.002 fee to open
+    adl = [e for e in ex.events if e.kind == "adl"]
+    assert [e.price for e in adl] == [D("1000.00")]
+    assert ex.ledger.total() == D("202.11") + 50 + D("0.5")

@@ -34,7 +34,7 @@ from decimal import Decimal
 from . import rulebook
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
-from .money import COUNTERPARTIES, INSURANCE_FUND, money
+from .money import COUNTERPARTIES, INSURANCE_FUND, floor_to, money
 from .numbers import ZERO, exact
 from .position import CROSS
 from .risk import bucket_risk, maintenance_margin, takes_whole_surplus
@@ -118,20 +118,23 @@ def close_position(ex, acct, pos, bp, why: str) -> Decimal:
     """Close ``pos``: against the ADL queue at ``bp`` if given (the rest at the mark), else at the
     mark. Logs the liquidation and returns the realized PnL (not yet moved)."""
     mark = ex.marks[pos.symbol]
-    filled = deleverage_opposite(ex, acct, pos, bp) if bp is not None else ZERO
+    filled, notional = deleverage_opposite(ex, acct, pos, bp) if bp is not None else (ZERO, ZERO)
     rest = pos.quantity - filled
-    pnl = rulebook.unrealized_pnl(pos.sign * filled, bp or mark, pos.entry_price) \
+    pnl = pos.sign * (notional - filled * pos.entry_price) \
         + rulebook.unrealized_pnl(pos.sign * rest, mark, pos.entry_price)
+    fill_price = (notional + rest * mark) / pos.quantity
     if bp is None:
-        fill_price, how = mark, ""
-    elif filled == pos.quantity:
-        fill_price, how = bp, f"; closed at its bankruptcy price {usd(bp)} against the ADL queue"
-    elif filled > 0:
-        fill_price = (filled * bp + rest * mark) / pos.quantity
-        how = (f"; {qty(filled)} closed at its bankruptcy price {usd(bp)} against the ADL "
-               f"queue, the rest at the mark: the queue ran out")
+        how = ""
+    elif filled == 0:
+        how = "; no profitable opposite position to deleverage"
     else:
-        fill_price, how = mark, "; no profitable opposite position to deleverage"
+        how = (f"; {qty(filled)} closed against the ADL queue at its bankruptcy price "
+               f"{usd(bp)}")
+        if notional != filled * bp:
+            how += (" (a counterparty's fill is never past its own bankruptcy price: what it "
+                    "cannot take stays a deficit)")
+        if rest > 0:
+            how += ", the rest at the mark: the queue ran out"
     ex.events.append(
         "liquidation",
         f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, {qty(pos.quantity)}) "
@@ -200,9 +203,15 @@ def cover_deficit(ex, trader, place: str, due: Decimal, reason: str, symbol=None
     return rest
 
 
-def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> Decimal:
+def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> tuple:
     """Close opposite-side profitable positions at ``bp``, best-ranked first, until the bankrupt
-    quantity is matched. Returns the quantity matched."""
+    quantity is matched. Returns ``(quantity matched, sum of quantity * fill price)``.
+
+    Each counterparty fills at ``bp`` unless that would leave its own bucket below zero (a cross
+    deficit shared by maintenance margin can put a bankruptcy price far from the mark, even at the
+    one-tick floor): then it fills at its own bankruptcy price for that quantity, rounded to the
+    tick in its favour (:func:`adl_fill_price`), and what it could not take stays with the
+    bankrupt bucket as a deficit."""
     symbol, mark = bankrupt_pos.symbol, ex.marks[bankrupt_pos.symbol]
     candidates = []
     for acct in ex.sorted_accounts():
@@ -213,11 +222,26 @@ def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> Decimal
         collateral = ex.ledger.balance(acct.bucket_place(symbol))
         risk = bucket_risk(collateral, bucket, ex.marks, ex.contracts, ex.rules)
         candidates.append(AdlCandidate(acct.trader, pos, mark, collateral, risk))
-    matched = ZERO
+    matched, notional = ZERO, ZERO
+    tick = ex.contract(symbol).tick_size
     for rank, cand in enumerate(adl_queue(candidates, ex.rules.adl_ranking), start=1):
         if matched >= bankrupt_pos.quantity:
             break
         take = min(bankrupt_pos.quantity - matched, cand.position.quantity)
-        ex.account(cand.trader).deleverage(symbol, take, bp, rank)
+        at = adl_fill_price(bp, cand.position.sign, take, mark, cand.bucket.equity, tick)
+        ex.account(cand.trader).deleverage(symbol, take, at, rank)
         matched += take
-    return matched
+        notional += take * at
+    return matched, notional
+
+
+def adl_fill_price(bp: Decimal, sign: int, take: Decimal, mark: Decimal, equity: Decimal,
+                   tick: Decimal) -> Decimal:
+    """The price a counterparty of side ``sign`` is deleveraged at: the bankrupt order's
+    bankruptcy price ``bp``, but no worse for it than its own bankruptcy price for ``take``,
+    ``mark - sign * equity / take`` (:func:`rulebook.bankruptcy_price`), rounded to the tick in
+    its favour: a long gets at least that price, a short pays at most that."""
+    own = rulebook.bankruptcy_price(sign, take, mark, equity)
+    if sign > 0:
+        return max(bp, -floor_to(-own, tick))
+    return min(bp, floor_to(own, tick))
