@@ -2,8 +2,8 @@
 
 Bars: the position's margin split by :func:`marginlab.course.scenarios.liquidate_with_gap`
 (lost to the market, to the insurance fund, to Hyperliquid's backstop vault, back to the trader,
-and any deficit paid by the fund or left unrecovered), under the chosen venue's rules. Right: the entry, liquidation and
-bankruptcy prices and the fill.
+and any deficit paid by the fund or left unrecovered), under the chosen venue's rules. Right:
+the entry, liquidation and bankruptcy prices and the fill.
 """
 
 from __future__ import annotations
