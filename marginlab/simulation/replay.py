@@ -50,8 +50,8 @@ from ..engine import rulebook
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
 from ..engine.risk import closing_fee_rate, mm_basis_price, takes_whole_surplus
-from ..engine.rules import BINANCE, VenueRules, venue_rules
-from . import inputs
+from ..engine.rules import ALL_AT_ONCE, BINANCE, VenueRules, venue_rules
+from . import inputs, unwind
 
 MODES = ("cross", "isolated")
 NO_LIQUIDATION = -1
@@ -318,12 +318,12 @@ def _settlement_order(names, steps, stages) -> np.ndarray:
     return np.lexsort((np.broadcast_to(rank, steps.shape), stages, when), axis=-1)
 
 
-def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mode: str,
-            whole_surplus: bool):
+def _settle(names, outcomes, fund0: float, whole_surplus: bool) -> tuple[dict, dict]:
     """Settle one mode's buckets with the insurance fund, in the engine's order
     (:func:`_settlement_order`): each liquidated bucket pays its liquidation fee into the fund,
-    or has its deficit paid by the fund as far as it goes, the rest unrecovered."""
-    n = len(free)
+    or has its deficit paid by the fund as far as it goes, the rest unrecovered. Returns the
+    account columns (paths,) and the bucket columns (paths, buckets)."""
+    n = len(outcomes[0].step)
     rows = np.arange(n)
     steps, stages, left, due = (np.stack([getattr(o, k) for o in outcomes], axis=1)
                                 for k in ("step", "stage", "left", "due"))
@@ -345,44 +345,92 @@ def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mo
         fund_paid += paid
         finals[rows, b] = np.where(hit, kept, left[rows, b])
     flows = {"liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
-             "unrecovered": deficit - fund_paid, "insurance fund": fund}
-    return _tables(names, steps, free + finals.sum(axis=1), finals, flows, deposit, offset, mode)
+             "unrecovered": deficit - fund_paid, "insurance fund": fund,
+             "liquidator fees": np.zeros(n), "backstop vault": np.zeros(n)}
+    return flows, {"liquidation step": steps, "final equity": finals}
 
 
-def _tables(names, steps, final, finals, flows: dict, deposit: float, offset: int, mode: str):
+def _tables(names, account: dict, bucket: dict, deposit: float, offset: int, mode: str):
     """The accounts and buckets tables of one mode on one chunk of paths."""
-    n = len(final)
+    steps = bucket["liquidation step"]
+    n = len(steps)
     rows = np.arange(n)
     first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
+    final = account.pop("final equity")
     accounts = pd.DataFrame({
         "path": rows + offset, "mode": mode, "final equity": final, "pnl": final - deposit,
-        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION), **flows})
+        "opening fees": account.pop("opening fees"),
+        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION),
+        **account})
     buckets = pd.DataFrame({
         "path": np.repeat(rows + offset, len(names)), "mode": mode,
-        "bucket": np.tile(names, n), "liquidation step": steps.ravel(),
-        "final equity": finals.ravel()})
+        "bucket": np.tile(names, n), **{k: v.ravel() for k, v in bucket.items()}})
     return accounts, buckets
 
 
-def _mode(mode: str, legs, market: _Market, opening: _Opening, rows: slice, deposit: float,
-          fsteps, fund0: float, keep: bool, rules: VenueRules):
-    """One margin mode on one chunk of paths: its buckets replayed, then settled together.
-    Returns the accounts and buckets tables and the account's equity curve (or None)."""
+def _groups(mode: str, legs, opening: _Opening, rows: slice, deposit: float):
+    """The mode's buckets ``[(name, legs, collateral)]`` and the wallet money outside them."""
     fees, margin = opening.fees[rows], opening.margin[rows]
     open_fees = fees.sum(axis=1)
     if mode == "cross":
-        groups = [("cross", list(range(len(legs))), deposit - open_fees)]
-        free = np.zeros(len(open_fees))
-    else:
-        groups = [(leg.symbol, [j], margin[:, j]) for j, leg in enumerate(legs)]
-        free = deposit - open_fees - margin.sum(axis=1)
+        return [("cross", list(range(len(legs))), deposit - open_fees)], np.zeros(len(fees))
+    return ([(leg.symbol, [j], margin[:, j]) for j, leg in enumerate(legs)],
+            deposit - open_fees - margin.sum(axis=1))
+
+
+def _mode(mode: str, legs, market: _Market, opening: _Opening, rows: slice, deposit: float,
+          funding: tuple, fund0: float, keep: bool, rules: VenueRules):
+    """One margin mode on one chunk of paths: its buckets replayed, then settled together (the
+    paths some bucket breaches replayed again step by step under a partial liquidation policy,
+    :mod:`.unwind`). Returns the accounts and buckets tables and the equity curve (or None)."""
+    fsteps = funding[0]
+    open_fees = opening.fees[rows].sum(axis=1)
+    groups, free = _groups(mode, legs, opening, rows, deposit)
     outcomes = [_bucket(c, [legs[j] for j in g], market.subset(g), fsteps, keep, rules)
                 for _, g, c in groups]
-    accounts, buckets = _settle([name for name, _, _ in groups], outcomes, free, deposit, fund0,
-                                rows.start, mode, takes_whole_surplus(rules))
-    accounts.insert(4, "opening fees", open_fees)
+    names = [name for name, _, _ in groups]
+    account, bucket = _settle(names, outcomes, fund0, takes_whole_surplus(rules))
+    bucket["liquidation steps"] = (bucket["liquidation step"] >= 0).astype(np.int64)
+    bucket["quantity closed"] = np.stack(
+        [np.where(o.step >= 0, sum(legs[j].quantity for j in g), 0.0)
+         for o, (_, g, _) in zip(outcomes, groups, strict=True)], axis=1)
+    for column in ("liquidator fees", "backstop vault"):
+        bucket[column] = np.zeros_like(bucket["final equity"])
+    account["final equity"] = free + bucket["final equity"].sum(axis=1)
     curve = free[:, None] + sum(o.equity for o in outcomes) if keep else None
+    account["counterparties"] = (deposit + fund0 - account["final equity"] - open_fees
+                                 - account["insurance fund"])  # what they gained: the rest
+    hit = np.flatnonzero((bucket["liquidation step"] >= 0).any(axis=1))
+    if rules.liquidation_policy != ALL_AT_ONCE and hit.size:
+        cash = np.stack([c for _, _, c in groups], axis=1)
+        _unwind_paths(hit, groups, legs, market, (cash, free, fund0), funding, keep, rules,
+                      (account, bucket, curve))
+    account["opening fees"] = open_fees
+    accounts, buckets = _tables(names, account, bucket, deposit, rows.start, mode)
     return accounts, buckets, curve
+
+
+def _unwind_paths(hit, groups, legs, market: _Market, money: tuple, funding: tuple, keep: bool,
+                  rules: VenueRules, out: tuple) -> None:
+    """Replay the paths ``hit`` step by step (:func:`marginlab.simulation.unwind.run`) and write
+    their rows of ``out`` (the account and bucket columns, the equity curve) in place."""
+    cash, free, fund0 = money
+    account, bucket, curve = out
+    marks = np.stack([mk[hit] for mk in market.marks], axis=2)
+    book = unwind.make_book([(name, g) for name, g, _ in groups], legs, marks, rules)
+    st, buckets_curve = unwind.run(book, cash[hit], fund0, *funding, keep)
+    final = unwind.bucket_equity(book, st, marks.shape[1] - 1)
+    account["final equity"][hit] = free[hit] + final.sum(axis=1)
+    account["insurance fund"][hit] = st.fund
+    for name, value in st.flow.items():
+        account[name][hit] = value
+    account["counterparties"][hit] -= (final - st.cash).sum(axis=1)  # and the open uPnL
+    bucket["liquidation step"][hit] = st.first
+    bucket["final equity"][hit] = final
+    for name, value in st.counts.items():
+        bucket[name][hit] = value
+    if keep:
+        curve[hit] = free[hit, None] + buckets_curve.sum(axis=2)
 
 
 # --- the replay ----------------------------------------------------------------------------------
@@ -412,8 +460,8 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
         rows = slice(lo, min(n_paths, lo + chunk))
         market = _market(legs_, paths, rows, fsteps, frates, rules)
         for mode in modes:
-            acc, table, curve = _mode(mode, legs_, market, opening, rows, deposit, fsteps,
-                                      float(insurance_fund), keep_equity, rules)
+            acc, table, curve = _mode(mode, legs_, market, opening, rows, deposit,
+                                      (fsteps, frates), float(insurance_fund), keep_equity, rules)
             accounts.append(acc)
             buckets.append(table)
             if keep_equity:
