@@ -418,7 +418,9 @@ def _unwind_paths(hit, groups, legs, market: _Market, money: tuple, funding: tup
     account, bucket, curve = out
     marks = np.stack([mk[hit] for mk in market.marks], axis=2)
     book = unwind.make_book([(name, g) for name, g, _ in groups], legs, marks, rules)
-    st, buckets_curve = unwind.run(book, cash[hit], fund0, *funding, keep)
+    steps = bucket["liquidation step"][hit]
+    start = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
+    st, buckets_curve = unwind.run(book, cash[hit], fund0, funding, start, keep)
     final = unwind.bucket_equity(book, st, marks.shape[1] - 1)
     account["final equity"][hit] = free[hit] + final.sum(axis=1)
     account["insurance fund"][hit] = st.fund
@@ -430,7 +432,8 @@ def _unwind_paths(hit, groups, legs, market: _Market, money: tuple, funding: tup
     for name, value in st.counts.items():
         bucket[name][hit] = value
     if keep:
-        curve[hit] = free[hit, None] + buckets_curve.sum(axis=2)
+        late = np.arange(marks.shape[1])[None, :] >= start[:, None]
+        curve[hit] = np.where(late, free[hit, None] + buckets_curve.sum(axis=2), curve[hit])
 
 
 # --- the replay ----------------------------------------------------------------------------------

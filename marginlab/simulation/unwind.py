@@ -121,10 +121,10 @@ def leg_risk(book: Book, qty, marks, entry):
 
 
 # --- the rounds ---------------------------------------------------------------------------------
-def run_rounds(book: Book, st: State, t: int) -> None:
-    """Liquidation rounds at step ``t`` until no bucket is liquidatable. After the first round
-    only the paths that had a step can still have a liquidatable bucket."""
-    rows = np.arange(len(st.fund))
+def run_rounds(book: Book, st: State, t: int, rows) -> None:
+    """Liquidation rounds at step ``t`` on the paths ``rows`` until no bucket is liquidatable.
+    After the first round only the paths that had a step can still have a liquidatable
+    bucket."""
     marks_all = book.marks[:, t, :]
     for _ in range(MAX_ROUNDS):
         marks, entry = marks_all[rows], book.entry[rows]
@@ -290,31 +290,51 @@ def close_part(book: Book, st: State, t: int, b: int, rows, legs, q, marks) -> N
 
 
 # --- funding and the loop over steps ------------------------------------------------------------
-def pay_funding(book: Book, st: State, of_leg, j: int, t: int, rate: float) -> None:
+def pay_funding(book: Book, st: State, of_leg, j: int, t: int, rate: float, rows) -> None:
     """Leg ``j`` pays ``s Q P rate`` out of its bucket (receives it if negative)."""
-    pay = rulebook.funding_payment(book.sign[j] * st.qty[:, j], book.marks[:, t, j], rate)
-    st.cash[:, of_leg[j]] -= pay
-    st.flow["counterparties"] += pay
+    pay = rulebook.funding_payment(book.sign[j] * st.qty[rows, j], book.marks[rows, t, j], rate)
+    st.cash[rows, of_leg[j]] -= pay
+    st.flow["counterparties"][rows] += pay
 
 
-def run(book: Book, cash, fund0: float, fsteps, frates, keep: bool):
-    """Replay every step; returns the final :class:`State`, the final marks' uPnL per leg and
-    the bucket balances plus uPnL at every step (paths, steps + 1, buckets) if ``keep``."""
+def prepay_funding(book: Book, st: State, of_leg, funding: tuple, start) -> None:
+    """The funding each path pays before ``start``, its first liquidation, all at once: until
+    then nothing closes, so every leg pays ``s Q P rate`` on its whole quantity."""
+    fsteps, frates = (np.asarray(x) for x in funding)
+    if not len(fsteps):
+        return
+    before = fsteps[None, :] < start[:, None]
+    for j in range(len(book.legs)):
+        pay = rulebook.funding_payment(book.sign[j] * st.qty[:, j:j + 1],
+                                       book.marks[:, fsteps, j], frates)
+        paid = np.where(before, pay, 0.0).sum(axis=1)
+        st.cash[:, of_leg[j]] -= paid
+        st.flow["counterparties"] += paid
+
+
+def run(book: Book, cash, fund0: float, funding: tuple, start, keep: bool):
+    """Replay the paths from ``start`` (per path, the first step at which one of its buckets is
+    liquidatable, as the closed-form replay finds it) to the end; returns the final
+    :class:`State` and, if ``keep``, each bucket's equity at every step from ``start`` on
+    (paths, steps + 1, buckets; the steps before ``start`` are not filled in). Each step only
+    touches the paths that have started and still hold a position."""
     st = make_state(book, cash, fund0)
     of_leg = np.empty(len(book.legs), dtype=int)
     for b, m in enumerate(book.members):
         of_leg[m] = b
+    prepay_funding(book, st, of_leg, funding, start)
     stages = sorted(range(len(book.legs)), key=lambda j: book.legs[j].stage)
-    rates = dict(zip(np.asarray(fsteps).tolist(), np.asarray(frates).tolist(), strict=True))
+    rates = dict(zip(np.asarray(funding[0]).tolist(), np.asarray(funding[1]).tolist(),
+                     strict=True))
     width = book.marks.shape[1]
     curve = np.zeros((len(st.fund), width, len(book.members))) if keep else None
-    for t in range(width):
-        if t:
-            run_rounds(book, st, t)
-            if t in rates:
-                for j in stages:
-                    pay_funding(book, st, of_leg, j, t, rates[t])
-                    run_rounds(book, st, t)
+    for t in range(1, width):
+        rows = np.flatnonzero((start <= t) & (st.qty > 0).any(axis=1))
+        if rows.size:
+            run_rounds(book, st, t, rows)
+            for j in stages if t in rates else ():
+                pay_funding(book, st, of_leg, j, t, rates[t], rows)
+                run_rounds(book, st, t, rows)
         if keep:
             curve[:, t, :] = bucket_equity(book, st, t)
     return st, curve
