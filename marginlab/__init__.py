@@ -46,10 +46,27 @@ from .engine.formulas import (
     position_margin,
     required_initial_margin,
 )
-from .engine.money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
+from .engine.money import (
+    BACKSTOP_VAULT,
+    COUNTERPARTIES,
+    FEE_POOL,
+    INSURANCE_FUND,
+    LIQUIDATORS,
+    Ledger,
+)
 from .engine.position import CROSS, ISOLATED, LONG, SHORT, Position
 from .engine.risk import Risk, bucket_risk, maintenance_margin
-from .engine.rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID, PRESETS, SOCIALIZED, VenueRules
+from .engine.rules import ALL_AT_ONCE_RULES as ALL_AT_ONCE
+from .engine.rules import (
+    BINANCE,
+    BITMEX,
+    BYBIT,
+    DRIFT,
+    HYPERLIQUID,
+    PRESETS,
+    SOCIALIZED,
+    VenueRules,
+)
 from .simulation.replay import Leg, Replay, replay, replay_with_engine
 
 __version__ = "0.1.0"
@@ -64,6 +81,7 @@ __all__ = [
     "position_margin", "order_cost", "required_initial_margin", "Ledger", "CROSS", "ISOLATED",
     "LONG", "SHORT", "Position",
     "Risk", "bucket_risk", "maintenance_margin", "BINANCE", "BITMEX", "BYBIT", "HYPERLIQUID",
-    "PRESETS", "SOCIALIZED", "VenueRules", "Leg", "Replay", "replay", "replay_with_engine",
+    "PRESETS", "SOCIALIZED", "DRIFT", "ALL_AT_ONCE", "BACKSTOP_VAULT", "LIQUIDATORS",
+    "VenueRules", "Leg", "Replay", "replay", "replay_with_engine",
     "__version__",
 ]

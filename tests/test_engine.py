@@ -223,8 +223,8 @@ def test_isolated_liquidation_takes_only_that_position():
 def test_isolated_liquidation_returns_what_is_left_after_the_fee():
     cheap = ml.linear_perp("ETH-PERP", [(0, "0.005", 100)], taker_fee=0, maker_fee=0,
                            liquidation_fee="0.002")
-    ex = exchange(cheap, FLAT_BTC, fund=0)
-    a = ex.open_account("a", 1_000, mode="isolated")
+    ex = exchange(cheap, FLAT_BTC, rules=ml.ALL_AT_ONCE, fund=0)  # to compliance: see
+    a = ex.open_account("a", 1_000, mode="isolated")              # tests/test_policies.py
     a.buy("ETH-PERP", 1, leverage=4)          # 500 isolated; LP = 1500 / 0.995 = 1507.54
     ex.set_mark("ETH-PERP", 1507)             # equity 7 <= MM 7.535
     fee = D(1507) * D("0.002")                # 3.014 to the insurance fund
@@ -234,7 +234,7 @@ def test_isolated_liquidation_returns_what_is_left_after_the_fee():
 
 
 def test_cross_liquidation_closes_every_cross_position_but_no_isolated_one():
-    ex = exchange(fund=10_000)
+    ex = exchange(rules=ml.ALL_AT_ONCE, fund=10_000)
     a = ex.open_account("a", 1_000)
     a.buy("ETH-PERP", 2, leverage=10)
     a.buy("BTC-PERP", "0.01", leverage=10)
@@ -247,7 +247,8 @@ def test_cross_liquidation_closes_every_cross_position_but_no_isolated_one():
     assert a.positions == {}
     liq = ex.events.of_kind("liquidation")
     assert [e.symbol for e in liq] == ["ETH-PERP", "BTC-PERP"]  # the loser first
-    assert all("closes all 2 cross positions together" in e.message for e in liq)
+    assert all("all 2 cross positions close together (all-at-once model)" in e.message
+               for e in liq)
     assert b_iso.positions  # another account is untouched
 
 

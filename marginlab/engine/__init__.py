@@ -16,5 +16,6 @@ Modules, from the bottom up (each imports only those below it)::
     formulas    closed forms: liquidation, bankruptcy price, sizing
     account     a trader's cross wallet and isolated margins
     liquidation the liquidation pipeline, insurance fund, ADL and socialized loss
+    unwinding   the liquidation policies: rounds of one step per liquidatable bucket
     exchange    marks, accounts, funding, atomic actions
 """

@@ -81,6 +81,9 @@ class ContractSpec:
 
     Fees and the liquidation (clearance) fee are rates on notional; e.g. ``taker_fee=0.0005`` is
     0.05 %. Quantities are in the base asset (1 contract = 1 ETH), prices in USDT.
+    ``liquidation_fee`` goes to the insurance fund; ``liquidator_fee`` (default 0) is paid to the
+    liquidators where the venue pays them one (Drift's perp market ``liquidator_fee``, next to its
+    ``if_liquidation_fee``; charged by the ``shortage_only`` policy, :mod:`.unwinding`).
     """
 
     symbol: str
@@ -91,6 +94,7 @@ class ContractSpec:
     maker_fee: Decimal = Decimal("0.0002")
     liquidation_fee: Decimal = Decimal("0.0125")
     base: str = field(default="")
+    liquidator_fee: Decimal = ZERO
 
     @exact
     def __post_init__(self):
@@ -99,10 +103,12 @@ class ContractSpec:
             if v <= 0:
                 raise ConfigurationError(f"{name} must be above zero")
             object.__setattr__(self, name, v)
-        for name in ("taker_fee", "maker_fee", "liquidation_fee"):
+        for name in ("taker_fee", "maker_fee", "liquidation_fee", "liquidator_fee"):
             v = to_decimal(getattr(self, name), name, ConfigurationError)
             if not ZERO <= v < ONE:
-                raise ConfigurationError(f"{name} must be a rate in [0, 1)")
+                raise ConfigurationError(
+                    f"{name} must be a rate in [0, 1) (e.g. 0.01 for 1 %), got "
+                    f"{getattr(self, name)!r}")
             object.__setattr__(self, name, v)
         if not isinstance(self.tiers, tuple) or not all(
             isinstance(t, MarginTier) for t in self.tiers

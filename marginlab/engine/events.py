@@ -10,6 +10,7 @@ import pandas as pd
 KINDS = (
     "deposit", "withdrawal", "mark", "fill", "fee", "funding", "margin", "liquidation",
     "liquidation fee", "insurance fund", "adl", "socialized loss", "unrecovered loss",
+    "backstop",
 )
 
 

@@ -5,7 +5,8 @@ Money has four kinds of home, all places of one :class:`~marginlab.money.Ledger`
 * each trader's **wallet** (``"alice:wallet"``, the cross pool) and **isolated margins**
   (``"alice:isolated:ETH-PERP"``, one ring-fenced place per isolated position);
 * the **fee pool** (trading fees), the **insurance fund** (liquidation fees and surpluses, pays
-  bankrupt deficits);
+  bankrupt deficits), the **backstop vault** (Hyperliquid's liquidator vault: the collateral of
+  the buckets it takes over) and the **liquidators** (Drift's liquidator fee);
 * **counterparties**: the rest of the market, on the other side of every trade. It pays the
   traders' profits and receives their losses; it is the only place that may go negative.
 
@@ -30,10 +31,10 @@ from .errors import (
     UnknownTraderError,
 )
 from .events import EventLog, usd
-from .liquidation import run_liquidations as _run_liquidations
-from .money import COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, Ledger
+from .money import BACKSTOP_VAULT, COUNTERPARTIES, FEE_POOL, INSURANCE_FUND, LIQUIDATORS, Ledger
 from .numbers import amount, exact, price
 from .rules import BINANCE, VenueRules, venue_rules
+from .unwinding import run_liquidations as _run_liquidations
 
 
 class Exchange:
@@ -52,6 +53,8 @@ class Exchange:
         self.events = EventLog()
         self.marks: dict[str, Decimal] = {}
         self.accounts: dict = {}
+        self.step = 0  # price steps so far: one per set_marks call
+        self.partial_steps: dict[tuple[str, str], int] = {}  # (trader, bucket): last partial step
         fund = amount(insurance_fund, "insurance fund")
         for symbol, p in _pairs({} if marks is None else marks, "marks"):
             self.marks[self.contract(symbol).symbol] = price(p, f"{symbol} mark price")
@@ -108,6 +111,14 @@ class Exchange:
     def counterparties(self) -> Decimal:
         return self.ledger.balance(COUNTERPARTIES)
 
+    @property
+    def backstop_vault(self) -> Decimal:
+        return self.ledger.balance(BACKSTOP_VAULT)
+
+    @property
+    def liquidators(self) -> Decimal:
+        return self.ledger.balance(LIQUIDATORS)
+
     # --- accounts ------------------------------------------------------------------------------
     @exact
     def open_account(self, trader: str, deposit=0, mode: str = "cross", leverage=10):
@@ -138,8 +149,10 @@ class Exchange:
 
     @exact
     def set_marks(self, marks: dict, time=None) -> list:
-        """Move several marks at once (one instant), then run liquidations."""
+        """Move several marks at once (one instant, one *price step*: :attr:`step` counts them),
+        then run liquidations."""
         with self.atomic():
+            self.step += 1
             new = {self.contract(s).symbol: price(p, f"{s} mark price")
                    for s, p in _pairs(marks, "set_marks")}
             if time is not None:
@@ -200,16 +213,18 @@ class Exchange:
         state = (
             self.ledger.snapshot(), dict(self.marks), len(self.events), self.events.time,
             {t: dict(a.positions) for t, a in self.accounts.items()}, dict(self.accounts),
+            self.step, dict(self.partial_steps),
         )
         try:
             yield
         except BaseException:
-            ledger, marks, n_events, time, positions, accounts = state
+            ledger, marks, n_events, time, positions, accounts, step, partial = state
             self.ledger.restore(ledger)
             self.marks = marks
             self.events.truncate(n_events)
             self.events.time = time
             self.accounts = accounts
+            self.step, self.partial_steps = step, partial
             for t, a in accounts.items():
                 a.positions = positions[t]
             raise

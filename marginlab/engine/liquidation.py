@@ -1,14 +1,15 @@
-"""Liquidation as a pipeline of small stages.
+"""Liquidation of a whole bucket, as a pipeline of small stages.
 
 1. **find** the buckets whose margin ratio reached 100 % (equity <= maintenance margin). A cross
    bucket is the wallet with *every* cross position; an isolated bucket is one position and its
-   isolated margin, and nothing else is touched.
-2. **price** the closes. This engine closes every position of the bucket at once, at the mark
-   (the simplest teaching model; venues' partial liquidations come later). When the bucket is
-   bankrupt by a deficit D = -equity > 0 and, on an ADL venue, the insurance fund holds less than
-   D, each position instead closes at its own **bankruptcy price** against the ADL queue. The
-   deficit is shared among the bucket's positions in proportion to their maintenance margin
-   (dYdX v4's bankruptcy price, ``x/clob/keeper/liquidations.go``)::
+   isolated margin, and nothing else is touched. How much one step closes is the venue's
+   liquidation policy (:mod:`.unwinding`, which runs the rounds); this module closes a whole
+   bucket, as every policy does once equity is gone and the all_at_once policy always does.
+2. **price** the closes. Every position of the bucket closes at once, at the mark. When the
+   bucket is bankrupt by a deficit D = -equity > 0 and, on an ADL venue, the insurance fund
+   holds less than D, each position instead closes at its own **bankruptcy price** against the
+   ADL queue. The deficit is shared among the bucket's positions in proportion to their
+   maintenance margin (dYdX v4's bankruptcy price, ``x/clob/keeper/liquidations.go``)::
 
        D_i = D * MM_i / sum MM,      P_b,i = P_i + s_i * D_i / Q_i
 
@@ -37,31 +38,33 @@ from .money import COUNTERPARTIES, INSURANCE_FUND, MONEY_STEP, money
 from .numbers import ZERO, exact
 from .position import CROSS
 from .risk import bucket_risk, maintenance_margin, takes_whole_surplus
-from .rules import ADL, SOCIALIZE
+from .rules import (
+    ADL,
+    ALL_AT_ONCE,
+    CHUNKS,
+    SHORTAGE_ONLY,
+    SOCIALIZE,
+    TIER_STEP_DOWN,
+    TO_COMPLIANCE,
+)
 
 DEFICIT_RULE = "deficit shared in proportion to maintenance margin (dYdX's bankruptcy price)"
+WHOLE_BECAUSE = {  # why a venue's policy closes a solvent bucket's only position whole
+    TO_COMPLIANCE: "; no partial close brings it back below 100 % (Binance liquidation protocol)",
+    SHORTAGE_ONLY: "; no partial close covers the shortage (Drift)",
+    TIER_STEP_DOWN: "; no step down to a lower risk-limit tier is enough, so the whole position "
+                    "is taken over (Bybit, BitMEX)",
+    CHUNKS: "; the whole position goes: worth at most the chunk threshold, or within the "
+            "cooldown after a partial liquidation (Hyperliquid)",
+}
 
 
 # --- stage 1: find -----------------------------------------------------------------------------
 def find_liquidatable(ex) -> list[tuple]:
-    """``[(account, bucket key), ...]`` for every bucket at or above 100 % margin ratio."""
+    """``[(account, bucket key), ...]`` for every bucket at or above 100 % margin ratio, in the
+    engine's order: accounts by trader, the cross bucket first, then isolated ones by symbol."""
     return [(acct, key) for acct in ex.sorted_accounts()
             for key, risk in acct.buckets().items() if risk.is_liquidatable]
-
-
-@exact
-def run_liquidations(ex, max_rounds: int = 1000) -> list:
-    """Liquidate until no bucket is liquidatable (ADL and socialized losses can cascade)."""
-    start = len(ex.events)
-    for _ in range(max_rounds):
-        found = find_liquidatable(ex)
-        if not found:
-            break
-        for acct, key in found:
-            risk = acct.buckets().get(key)
-            if risk is not None and risk.is_liquidatable:
-                liquidate(ex, acct, key)
-    return [e for e in ex.events.since(start) if e.kind == "liquidation"]
 
 
 # --- stages 2-5 for one bucket -------------------------------------------------------------------
@@ -74,7 +77,7 @@ def liquidate(ex, acct, key: str) -> None:
     deficit = rulebook.deficit(risk.equity)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
     prices = bankruptcy_prices(ex, positions, deficit) if use_adl else {}
-    why = _why(risk, key, len(positions))
+    why = _why(risk, key, len(positions), ex.rules.liquidation_policy)
     if use_adl:
         why += (f"; the insurance fund holds {usd(ex.insurance_fund)} USDT, less than the "
                 f"{usd(deficit)} USDT deficit")
@@ -86,12 +89,16 @@ def liquidate(ex, acct, key: str) -> None:
     settle_bucket(ex, acct, key, place, positions)
 
 
-def _why(risk, key: str, n: int) -> str:
+def _why(risk, key: str, n: int, policy: str) -> str:
     ratio = risk.margin_ratio
     why = ("equity was gone" if ratio.is_infinite()
            else f"margin ratio reached {float(ratio) * 100:.1f}%")
     if key == CROSS and n > 1:
-        why += f"; this engine closes all {n} cross positions together (all-at-once model)"
+        why += (f"; all {n} cross positions close together (all-at-once model)"
+                if policy == ALL_AT_ONCE else
+                f"; with equity gone all {n} cross positions close together")
+    elif policy != ALL_AT_ONCE and not ratio.is_infinite():
+        why += WHOLE_BECAUSE[policy]
     return why
 
 

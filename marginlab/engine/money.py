@@ -27,6 +27,8 @@ MONEY_STEP = Decimal("0.00000001")
 INSURANCE_FUND = "insurance fund"
 FEE_POOL = "fee pool"
 COUNTERPARTIES = "counterparties"
+BACKSTOP_VAULT = "backstop vault"  # Hyperliquid's liquidator vault: takes over below 2/3 MM
+LIQUIDATORS = "liquidators"  # Drift's liquidators: paid a liquidator fee on what they close
 
 
 def money(value: Decimal) -> Decimal:
@@ -54,7 +56,8 @@ class Ledger:
     """Named places holding money; money only enters by deposit and only moves by transfer.
 
     Place names read like addresses: ``"alice:wallet"``, ``"alice:isolated:ETH-PERP"``,
-    ``"insurance fund"``, ``"fee pool"``, ``"counterparties"``. The counterparties place (the
+    ``"insurance fund"``, ``"fee pool"``, ``"counterparties"``, ``"backstop vault"``,
+    ``"liquidators"``. The counterparties place (the
     rest of the market, on the other side of every trade) may go below zero; so may a trader's
     bucket (wallet or isolated margin) while its open positions' profit backs it (see
     :meth:`transfer`). Every other place never does.

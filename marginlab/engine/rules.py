@@ -142,12 +142,13 @@ def venue_rules(value) -> VenueRules:
         return value
     if isinstance(value, str):
         wanted = value.strip().lower()
-        for preset in PRESETS.values():
+        for preset in (*PRESETS.values(), ALL_AT_ONCE_RULES):
             if wanted in (preset.name.lower(), preset.name.split()[0].lower()):
                 return preset
     raise ConfigurationError(
-        f"rules must be a VenueRules such as BINANCE, BYBIT, BITMEX, HYPERLIQUID or SOCIALIZED, "
-        f"or one of their names ({', '.join(repr(n) for n in PRESETS)}); got {value!r}")
+        f"rules must be a VenueRules such as BINANCE, BYBIT, BITMEX, HYPERLIQUID, SOCIALIZED, "
+        f"DRIFT or ALL_AT_ONCE, or one of their names "
+        f"({', '.join(repr(n) for n in (*PRESETS, ALL_AT_ONCE_RULES.name))}); got {value!r}")
 
 
 BINANCE = VenueRules("Binance", MARK, False, MARK, ADL, "pnl_x_margin_ratio", TO_COMPLIANCE)
@@ -157,5 +158,22 @@ BITMEX = VenueRules("BitMEX", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_effective_lev
                     TIER_STEP_DOWN)
 HYPERLIQUID = VenueRules("Hyperliquid", MARK, False, MARK, ADL, "pnl_x_margin_ratio", CHUNKS)
 SOCIALIZED = VenueRules("Socialized loss", MARK, False, MARK, SOCIALIZE, "pnl_x_margin_ratio")
+DRIFT = VenueRules("Drift", MARK, False, MARK, ADL, "pnl_x_margin_ratio", SHORTAGE_ONLY,
+                   shortage_buffer=Decimal("0.02"))
+"""Drift v2 (drift-labs/protocol-v2, as of 2025): margin measured at the oracle (mark) price, no
+fee in maintenance margin, liquidations filled at the oracle price, and only the shortage closed
+against maintenance margin plus the liquidation margin buffer, ``DEFAULT_LIQUIDATION_MARGIN_BUFFER
+_RATIO`` = MARGIN_PRECISION / 50 = 2 % (math/constants.rs; the state's
+``liquidation_margin_buffer_ratio``). The fees are the contract's: ``liquidation_fee`` is Drift's
+``if_liquidation_fee`` (to the insurance fund) and ``liquidator_fee`` its liquidator fee (Drift's
+own liquidation tests use perp markets with maintenance ratio 5 %, liquidator fee 1 % and
+insurance-fund fee 1 %). Drift socializes a bankruptcy over open interest; until that loss
+sharing lands, this preset uses ADL."""
 
-PRESETS = {r.name: r for r in (BINANCE, BYBIT, BITMEX, HYPERLIQUID, SOCIALIZED)}
+ALL_AT_ONCE_RULES = BINANCE.but(name="All at once (teaching model)",
+                                liquidation_policy=ALL_AT_ONCE)
+"""Binance's rules with the simplest unwinding: every position of a liquidatable bucket closes at
+once. No large venue does this; lessons use it to teach the first model. Exported as
+``marginlab.ALL_AT_ONCE`` (here that name is the policy string ``"all_at_once"``)."""
+
+PRESETS = {r.name: r for r in (BINANCE, BYBIT, BITMEX, HYPERLIQUID, SOCIALIZED, DRIFT)}
