@@ -49,6 +49,7 @@ import pandas as pd
 from ..engine import rulebook
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
+from ..engine.money import BACKSTOP_VAULT, INSURANCE_FUND, LIQUIDATORS
 from ..engine.risk import closing_fee_rate, mm_basis_price, takes_whole_surplus
 from ..engine.rules import ALL_AT_ONCE, BINANCE, VenueRules, venue_rules
 from . import inputs, unwind
@@ -524,21 +525,59 @@ def _engine_open(marks, legs, deposit, mode, contracts, rules, insurance_fund):
 
 
 def _engine_tables(ex, acct, legs, deposit, fees) -> tuple[dict, list[dict]]:
-    """The account's row and its buckets' rows, read from the engine's event log."""
-    def total(kind: str) -> Decimal:
-        return sum((abs(e.amount) for e in ex.events.of_kind(kind)), Decimal(0))
-
-    liquidated = {e.symbol: e.time for e in ex.events.of_kind("liquidation")}
-    first = min(liquidated.values(), default=NO_LIQUIDATION)
-    fund_paid, unrecovered = total("insurance fund"), total("unrecovered loss")
+    """The account's row and its buckets' rows, read from the engine's ledger (where the money
+    went) and event log (when and how much closed)."""
+    moved = _moved(ex)
+    unrecovered = sum((e.amount for e in ex.events.of_kind("unrecovered loss")), Decimal(0))
+    fund_paid = sum(moved.get((INSURANCE_FUND, place), Decimal(0)) for place in _places(acct))
+    open_upnl = sum((p.unrealized_pnl(ex.marks[p.symbol]) for p in acct.positions.values()),
+                    Decimal(0))
+    names = ["cross"] if acct.mode == "cross" else [leg.symbol for leg in legs]
+    rows = [_engine_bucket(ex, acct, name, moved) for name in names]
+    first = min((r["liquidation step"] for r in rows if r["liquidation step"] >= 0),
+                default=NO_LIQUIDATION)
     account = {
         "final equity": float(acct.equity), "pnl": float(acct.equity) - float(deposit),
         "first liquidation": first, "opening fees": float(fees),
-        "liquidation fees": float(total("liquidation fee")),
+        "liquidation fees": float(sum(moved.get((place, INSURANCE_FUND), Decimal(0))
+                                      for place in _places(acct))),
         "deficit": float(fund_paid + unrecovered), "insurance fund paid": float(fund_paid),
-        "unrecovered": float(unrecovered), "insurance fund": float(ex.insurance_fund)}
-    names = ["cross"] if acct.mode == "cross" else [leg.symbol for leg in legs]
-    rows = [{"bucket": name, "liquidation step":
-             first if name == "cross" else liquidated.get(name, NO_LIQUIDATION)}
-            for name in names]
+        "unrecovered": float(unrecovered), "insurance fund": float(ex.insurance_fund),
+        "liquidator fees": float(ex.ledger.balance(LIQUIDATORS)),
+        "backstop vault": float(ex.ledger.balance(BACKSTOP_VAULT)),
+        "counterparties": float(ex.counterparties - open_upnl)}
     return account, rows
+
+
+def _moved(ex) -> dict:
+    """``{(from, to): total}`` over the ledger's journal."""
+    out: dict = {}
+    for t in ex.ledger.transfers:
+        out[t.source, t.destination] = out.get((t.source, t.destination), Decimal(0)) + t.amount
+    return out
+
+
+def _places(acct) -> list[str]:
+    return [acct.wallet_place, *(acct.isolated_place(s) for s in sorted(acct.exchange.contracts))]
+
+
+def _engine_bucket(ex, acct, name: str, moved: dict) -> dict:
+    """One bucket's row: its first liquidation step, its steps (a whole close or a backstop of
+    several positions is one step: their events follow each other in the log), the quantity
+    closed, and what its place paid the liquidators and the backstop vault."""
+    place = acct.wallet_place if name == "cross" else acct.isolated_place(name)
+    events = [e for e in ex.events if e.kind in ("liquidation", "backstop")
+              and e.trader == acct.trader and e.symbol is not None
+              and (name == "cross" or e.symbol == name)]
+    steps, last = 0, None
+    for e in events:
+        whole = e.kind == "backstop" or " liquidated at " in e.message
+        if not (whole and last is not None and last[0] == e.seq - 1 and last[1] == e.kind):
+            steps += 1
+        last = (e.seq, e.kind) if whole else None
+    return {"bucket": name,
+            "liquidation step": events[0].time if events else NO_LIQUIDATION,
+            "liquidation steps": steps,
+            "quantity closed": float(sum((abs(e.quantity) for e in events), Decimal(0))),
+            "liquidator fees": float(moved.get((place, LIQUIDATORS), Decimal(0))),
+            "backstop vault": float(moved.get((place, BACKSTOP_VAULT), Decimal(0)))}
