@@ -61,7 +61,7 @@ def legs(draw):
 
 
 @st.composite
-def paths(draw, n_steps, chosen):
+def paths(draw, n_steps, chosen, reach):
     """Seeded log-normal walks for every symbol, often sliding slowly against the legs (so that
     buckets reach their maintenance margin with equity left: partial steps), plus up to three
     gaps: at one step each symbol jumps by its own factor, or every symbol jumps against the leg
@@ -69,11 +69,18 @@ def paths(draw, n_steps, chosen):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n_paths = draw(st.integers(1, 3))
     side = {leg.symbol: np.sign(leg.size) for leg in chosen}
-    gentle = draw(st.booleans())  # a slow slide against the legs, no gap: equity is left
-    trend = draw(st.sampled_from([0.001, 0.003, 0.006])) if gentle else 0
+    # gentle: a first move against the legs of 50-95 % of ``reach`` (how far the first bucket
+    # is from bankruptcy), then a slide of 0.05-0.3 % a step: buckets meet their maintenance
+    # margin (0.4 % to 1 % of notional here) with equity left
+    gentle = draw(st.sampled_from([True, True, False]))
+    trend = draw(st.sampled_from([0.0005, 0.001, 0.003])) if gentle else 0
     vols = [0.0005, 0.002] if gentle else [0.003, 0.01, 0.03]
     log = {s: rng.normal(-trend * side.get(s, 0), draw(st.sampled_from(vols)), (n_paths, n_steps))
            for s in START}
+    if gentle:
+        first = draw(st.floats(0.5, 0.95)) * reach
+        for s in side:
+            log[s][:, 0] += np.log1p(-first * side[s])
     for _ in range(0 if gentle else draw(st.integers(0, 3))):
         step = draw(st.integers(0, n_steps - 1))
         against = draw(st.booleans())
@@ -143,7 +150,8 @@ def scenarios(draw):
     kw = {"rules": draw(rules()), "contracts": draw(contracts()),
           "insurance_fund": draw(st.sampled_from([0, 0, 0, 25, 1_000_000])),
           **draw(funding(n_steps))}
-    return draw(paths(n_steps, chosen)), chosen, deposit, notional, kw
+    reach = min(deposit / notional, *(1 / leg.leverage for leg in chosen))
+    return draw(paths(n_steps, chosen, reach)), chosen, deposit, notional, kw
 
 
 def compare(fast, slow, scale: float, fund_scale: float) -> None:
