@@ -18,12 +18,18 @@ first moment its equity is at or below its maintenance margin:
 * cross account:  ``equity = W_0 + sum uPnL_j - funding paid`` against ``sum MM_j``, with
   ``W_0`` the deposit less the fees to open; every leg closes together.
 
-At liquidation the legs close at the mark. What is left pays the liquidation fee
-``min(left, sum Q P liquidation_fee)`` to the insurance fund (all of it on bankruptcy-price
-venues); a negative ``left`` is a deficit that the insurance fund pays as far as it can, and the
-counterparties absorb the rest. Every one of these formulas is a rule of
-:mod:`marginlab.rulebook`, the very functions the engine calls: :func:`replay_with_engine` plays
-the same scenario one event at a time and gives the same answers (tests/test_differential.py).
+Under the ``all_at_once`` policy the legs of a liquidated bucket close together at the mark. What
+is left pays the liquidation fee ``min(left, sum Q P liquidation_fee)`` to the insurance fund
+(all of it on bankruptcy-price venues); a negative ``left`` is a deficit that the insurance fund
+pays as far as it can, and the counterparties absorb the rest. That closed form is the fast path.
+Under the other policies (to compliance, tier step-down, chunks and the backstop vault, Drift's
+shortage: :mod:`marginlab.rules`) the paths on which some bucket is ever liquidatable are
+replayed again, step by step from their first breach, by :mod:`.unwind` (until that breach every
+policy tells the same story); the others keep the fast path's answer.
+
+Every one of these formulas is a rule of :mod:`marginlab.rulebook`, the very functions the engine
+calls: :func:`replay_with_engine` plays the same scenario one event at a time (one ``set_marks``
+per step, the engine's price step) and gives the same answers (tests/test_differential.py).
 
 **Order within a step** (the engine's): the marks move and liquidations run; then each symbol's
 funding is paid in turn (in the order of the price paths), each followed by liquidations. Buckets
@@ -71,9 +77,17 @@ class Leg:
 class Replay:
     """What :func:`replay` returns (tidy tables, one row per path and mode or bucket).
 
-    * ``accounts``: path, mode, final equity, PnL, first liquidation step (-1 if none), and where
-      the money went: opening fees, liquidation fees, deficit, insurance fund paid, unrecovered.
-    * ``buckets``: path, mode, bucket ("cross" or a symbol), liquidation step, final equity.
+    * ``accounts``: path, mode, final equity, PnL, opening fees, first liquidation step (-1 if
+      none), and where the money went: liquidation fees (to the insurance fund), deficit,
+      insurance fund paid, unrecovered, the insurance fund, liquidator fees, backstop vault, and
+      counterparties (what the rest of the market gained: the trader's realized and open
+      trading losses and funding paid, less the unrecovered loss it absorbed). Money is
+      conserved: deposit + fund at the start = final equity + opening fees + insurance fund +
+      liquidator fees + backstop vault + counterparties.
+    * ``buckets``: path, mode, bucket ("cross" or a symbol), liquidation step (the first step at
+      which a liquidation happened, -1 if none), final equity, liquidation steps (how many
+      steps unwound it: 1 for a whole close), quantity closed (summed over the bucket's legs),
+      liquidator fees and what the backstop vault received.
     * ``equity``: ``{mode: array (paths, steps + 1)}``, the account's equity at every step
       (after the step's liquidations and funding), when asked for with ``keep_equity=True``.
     """

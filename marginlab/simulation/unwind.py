@@ -9,7 +9,7 @@ rulebook's sizes (:func:`marginlab.rulebook.cure_quantity`, :func:`~marginlab.ru
 step_down_quantity`, :func:`~marginlab.rulebook.chunk_quantity`,
 :func:`~marginlab.rulebook.needs_backstop`) evaluated on all paths at once.
 
-The semantics are the engine's (/work/briefs/unwinding-spec.md, issue 11). In one step t: the
+The semantics are the engine's (:mod:`marginlab.engine.unwinding`, issue 11). In one step t: the
 marks move, then liquidation *rounds* run until no bucket is liquidatable; then each symbol pays
 its funding in turn, each followed by rounds. A round gives every liquidatable bucket, in the
 engine's order (the cross bucket, then the isolated buckets by symbol), exactly one step, for a
@@ -42,7 +42,7 @@ from ..engine import rules as policies
 from ..engine.risk import closing_fee_rate, mm_basis_price, takes_whole_surplus
 from ..engine.rules import VenueRules
 
-MAX_ROUNDS = 1_000  # the engine's limit on rounds per price move or funding payment
+MAX_ROUNDS = 10_000  # the engine's limit on rounds per price move or funding payment
 NEVER = -(2**62)  # "no partial close yet" for the chunk cooldown
 ACCOUNT_FLOWS = ("liquidation fees", "deficit", "insurance fund paid", "unrecovered",
                  "liquidator fees", "backstop vault", "counterparties")
