@@ -187,28 +187,52 @@ def step_size(book: Book, st: State, t: int, b: int, rows, risk):
 
 
 def leg_step(book: Book, st: State, t: int, b: int, j: int, rows, risk):
-    """The policy's size of one step on leg ``j`` (the rulebook's "unwinding" rules)."""
+    """The policy's size of one step on leg ``j`` (the rulebook's "unwinding" rules), asked
+    only for the paths where a partial close can help (:func:`closes_whole`)."""
     equity, mm_rest, marks, other_marks, other_qty = risk
     rules, spec = book.rules, book.legs[j].spec
     quantity, mark = st.qty[rows, j], marks[:, j]
     basis = mm_basis_price(mark, book.entry[rows, j], rules)
-    fc, lot = closing_fee_rate(spec, rules), spec.lot_size
     policy = rules.liquidation_policy
-    if policy == policies.TO_COMPLIANCE:
-        return rulebook.cure_quantity(quantity, mark, basis, spec.tiers, equity, mm_rest,
-                                      spec.liquidation_fee, lot, fc)
-    if policy == policies.TIER_STEP_DOWN:
-        return rulebook.step_down_quantity(quantity, mark, basis, spec.tiers, equity, mm_rest,
-                                           spec.liquidation_fee, lot, fc)
+    if policy == policies.CHUNKS:
+        cooling = t - st.partial_at[rows, b] < rules.cooldown_steps
+        return rulebook.chunk_quantity(quantity, mark, rules.chunk_threshold, rules.chunk_share,
+                                       spec.lot_size, cooling)
+    fc, fee, buffer = closing_fee_rate(spec, rules), spec.liquidation_fee, Decimal(0)
     if policy == policies.SHORTAGE_ONLY:
-        buffer_rest = (other_qty * other_marks).sum(axis=1) * float(rules.shortage_buffer)
-        fee = spec.liquidation_fee + Decimal(str(getattr(spec, "liquidator_fee", 0) or 0))
-        return rulebook.cure_quantity(quantity, mark, basis, spec.tiers, equity,
-                                      mm_rest + buffer_rest, fee, lot, fc,
-                                      buffer_rate=rules.shortage_buffer)
-    cooling = t - st.partial_at[rows, b] < rules.cooldown_steps
-    return rulebook.chunk_quantity(quantity, mark, rules.chunk_threshold, rules.chunk_share, lot,
-                                   cooling)
+        buffer = rules.shortage_buffer
+        fee += Decimal(str(getattr(spec, "liquidator_fee", 0) or 0))
+        mm_rest = mm_rest + (other_qty * other_marks).sum(axis=1) * float(buffer)
+    q = quantity.copy()
+    ask = np.flatnonzero(~closes_whole(policy, quantity, mark, basis, spec.tiers, fee,
+                                       fc + buffer))
+    if not ask.size:
+        return q
+    sized = (quantity[ask], mark[ask], basis[ask], spec.tiers, equity[ask], mm_rest[ask], fee,
+             spec.lot_size, fc)
+    q[ask] = (rulebook.step_down_quantity(*sized) if policy == policies.TIER_STEP_DOWN
+              else rulebook.cure_quantity(*sized, buffer_rate=buffer))
+    return q
+
+
+def closes_whole(policy: str, quantity, mark, basis, tiers, fee, extra) -> np.ndarray:
+    """True where the rulebook's size is the whole position for a reason seen at a glance, so
+    that the replay does not ask it (a speed-up only; the answer is the same):
+
+    * tier step-down: the value Q B is in the lowest tier already, no lower tier to step into;
+    * to compliance / shortage: no tier the position can reach by closing (floor <= Q B) frees
+      more margin per unit than the unit's fee, ``B (m_k + f_close + buffer) <= P f`` for all of
+      them. Then the compliance margin ``E - q P f - MM_rest - MM_i(Q - q)``, continuous in q,
+      only falls as q grows from its value at q = 0, E - MM <= 0 (the bucket is liquidatable):
+      no partial close complies, :func:`marginlab.rulebook.cure_quantity` answers Q.
+    """
+    floors = np.array([float(tier.floor) for tier in tiers])
+    value = quantity * basis
+    if policy == policies.TIER_STEP_DOWN:
+        return value < floors[1] if len(floors) > 1 else np.ones(len(value), dtype=bool)
+    reachable = np.maximum.accumulate(np.array([float(tier.mmr) for tier in tiers]))
+    top = reachable[np.maximum(np.searchsorted(floors, value, side="right") - 1, 0)]
+    return basis * (top + float(extra)) <= mark * float(fee)
 
 
 # --- the closes ---------------------------------------------------------------------------------
