@@ -1,6 +1,7 @@
 """The vectorized replay agrees with the event engine, keeps its invariants, refuses bad input."""
 
 from dataclasses import fields
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -9,7 +10,10 @@ from hypothesis import strategies as st
 
 import marginlab as ml
 from marginlab import errors
+from marginlab.engine import rulebook
+from marginlab.engine.contracts import ETH_PERP
 from marginlab.engine.rules import BINANCE, BITMEX, BYBIT, HYPERLIQUID
+from marginlab.simulation import unwind
 from marginlab.simulation.replay import Leg, replay, replay_with_engine
 
 HEDGE = [Leg("ETH-PERP", 2, 10), Leg("BTC-PERP", -0.04, 10)]
@@ -343,3 +347,28 @@ def test_paths_without_a_liquidation_are_the_same_under_every_policy():
     for other in runs[1:]:
         assert other[calm].equals(runs[0][calm])
         assert list(other["first liquidation"]) == list(runs[0]["first liquidation"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), fee=st.sampled_from(["0", "0.004", "0.005", "0.0125"]),
+       extra=st.sampled_from(["0", "0.0005", "0.01"]), entry_basis=st.booleans())
+def test_the_whole_position_shortcut_gives_the_rulebooks_answer(seed, fee, extra, entry_basis):
+    # unwind.closes_whole skips the rulebook where its answer is Q at a glance: on liquidatable
+    # buckets (E <= MM) drawn at random, the rulebook must answer Q wherever the shortcut says so
+    rng = np.random.default_rng(seed)
+    n = 400
+    q = np.round(rng.uniform(0.1, 40, n), 1)
+    mark = rng.uniform(1_500, 2_500, n)
+    basis = rng.uniform(1_500, 2_500, n) if entry_basis else mark
+    mm_rest = rng.uniform(0, 200, n)
+    mm = rulebook.maintenance_margin(q, basis, ETH_PERP.tiers, Decimal(extra)) + mm_rest
+    equity = mm * rng.uniform(-0.2, 1.0, n)
+    sized = (q, mark, basis, ETH_PERP.tiers, equity, mm_rest, Decimal(fee), Decimal("0.1"),
+             Decimal(extra))
+    for policy, size in (("to_compliance", rulebook.cure_quantity),
+                         ("tier_step_down", rulebook.step_down_quantity)):
+        whole = unwind.closes_whole(policy, q, mark, basis, ETH_PERP.tiers, Decimal(fee),
+                                    Decimal(extra))
+        np.testing.assert_allclose(size(*sized)[whole], q[whole])
+        event(f"{policy}: {whole.mean():.0%} skipped" if whole.all() or not whole.any()
+              else f"{policy}: some skipped")
