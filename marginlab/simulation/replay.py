@@ -458,7 +458,10 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
     """Open ``legs`` (a list of :class:`Leg`) with ``deposit`` USDT in each of ``modes`` and
     replay every price path (see the module docstring). ``funding_rate`` (a number, or one per
     step) is paid every ``funding_every`` steps. Paths are processed ``chunk`` at a time, so
-    memory stays small whatever the number of paths."""
+    memory stays small whatever the number of paths (under a partial liquidation policy a larger
+    chunk is faster: the step-by-step replay loops over the steps once per chunk). ``rules``: a
+    :class:`~marginlab.rules.VenueRules` or a preset's name; its ``liquidation_policy`` decides
+    how a liquidated bucket is unwound (see the module docstring)."""
     legs = inputs.check_replay(**locals())
     rules = venue_rules(rules)
     paths = price_paths(prices, symbols)
