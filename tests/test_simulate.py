@@ -354,7 +354,8 @@ def test_paths_without_a_liquidation_are_the_same_under_every_policy():
        extra=st.sampled_from(["0", "0.0005", "0.01"]), entry_basis=st.booleans())
 def test_the_whole_position_shortcut_gives_the_rulebooks_answer(seed, fee, extra, entry_basis):
     # unwind.closes_whole skips the rulebook where its answer is Q at a glance: on liquidatable
-    # buckets (E <= MM) drawn at random, the rulebook must answer Q wherever the shortcut says so
+    # buckets (E <= MM) drawn at random, the rulebook must answer Q wherever the shortcut says so;
+    # unwind.reachable_tiers leaves out the tiers above the largest value: the same answers
     rng = np.random.default_rng(seed)
     n = 400
     q = np.round(rng.uniform(0.1, 40, n), 1)
@@ -369,6 +370,9 @@ def test_the_whole_position_shortcut_gives_the_rulebooks_answer(seed, fee, extra
                          ("tier_step_down", rulebook.step_down_quantity)):
         whole = unwind.closes_whole(policy, q, mark, basis, ETH_PERP.tiers, Decimal(fee),
                                     Decimal(extra))
-        np.testing.assert_allclose(size(*sized)[whole], q[whole])
+        answer = size(*sized)
+        np.testing.assert_allclose(answer[whole], q[whole])
+        fewer = (*sized[:3], unwind.reachable_tiers(ETH_PERP.tiers, q * basis), *sized[4:])
+        np.testing.assert_array_equal(size(*fewer), answer)  # the tiers out of reach change none
         event(f"{policy}: {whole.mean():.0%} skipped" if whole.all() or not whole.any()
               else f"{policy}: some skipped")

@@ -208,11 +208,19 @@ def leg_step(book: Book, st: State, t: int, b: int, j: int, rows, risk):
                                        fc + buffer))
     if not ask.size:
         return q
-    sized = (quantity[ask], mark[ask], basis[ask], spec.tiers, equity[ask], mm_rest[ask], fee,
-             spec.lot_size, fc)
+    sized = (quantity[ask], mark[ask], basis[ask], reachable_tiers(spec.tiers, quantity[ask] *
+             basis[ask]), equity[ask], mm_rest[ask], fee, spec.lot_size, fc)
     q[ask] = (rulebook.step_down_quantity(*sized) if policy == policies.TIER_STEP_DOWN
               else rulebook.cure_quantity(*sized, buffer_rate=buffer))
     return q
+
+
+def reachable_tiers(tiers, value) -> tuple:
+    """The tiers a close can reach: those whose floor is at most the largest value Q B (closing
+    only lowers it). The rulebook finds no size in a higher tier, so leaving those out changes
+    no answer and saves it a loop per tier (9 for Binance's BTC brackets)."""
+    floors = np.array([float(tier.floor) for tier in tiers])
+    return tiers[:max(1, int(np.searchsorted(floors, np.max(value), side="right")))]
 
 
 def closes_whole(policy: str, quantity, mark, basis, tiers, fee, extra) -> np.ndarray:
