@@ -1,6 +1,5 @@
 """The vectorized replay agrees with the event engine, keeps its invariants, refuses bad input."""
 
-from dataclasses import fields
 from decimal import Decimal
 
 import numpy as np
@@ -281,8 +280,6 @@ def test_to_compliance_in_cross_closes_the_largest_loser_then_part_of_the_next()
 
 
 def test_shortage_only_pays_the_liquidator_and_keeps_a_buffer():
-    if "liquidator_fee" not in {f.name for f in fields(ml.ContractSpec)}:
-        pytest.skip("ContractSpec.liquidator_fee comes with the engine's policies")
     # Drift: liquidation fee 0.2 % to the fund, liquidator fee 0.3 %, buffer 0.5 %. Long 10 at
     # 100, 10x, margin 100; at 90.6 E = 6 <= 9.06. Compliance with the buffer:
     # 6 - 0.453 q > (10 - q) 90.6 * 1.5 %, q > 7.59 / 0.906 = 8.38: q = 8.4 (8.3: 2.2401 <

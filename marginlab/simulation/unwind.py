@@ -49,11 +49,6 @@ ACCOUNT_FLOWS = ("liquidation fees", "deficit", "insurance fund paid", "unrecove
 BUCKET_COUNTS = ("liquidation steps", "quantity closed", "liquidator fees", "backstop vault")
 
 
-def liquidator_fee(spec) -> float:
-    """Drift's liquidator fee rate of a contract (0 where the contract does not name one)."""
-    return float(getattr(spec, "liquidator_fee", 0) or 0)
-
-
 @dataclass(frozen=True)
 class Book:
     """What does not change during a replay of one margin mode on a chunk of paths.
@@ -201,7 +196,7 @@ def leg_step(book: Book, st: State, t: int, b: int, j: int, rows, risk):
     fc, fee, buffer = closing_fee_rate(spec, rules), spec.liquidation_fee, Decimal(0)
     if policy == policies.SHORTAGE_ONLY:
         buffer = rules.shortage_buffer
-        fee += Decimal(str(getattr(spec, "liquidator_fee", 0) or 0))
+        fee += spec.liquidator_fee  # Drift's liquidator fee, inside the size
         mm_rest = mm_rest + (other_qty * other_marks).sum(axis=1) * float(buffer)
     q = quantity.copy()
     ask = np.flatnonzero(~closes_whole(policy, quantity, mark, basis, spec.tiers, fee,
@@ -312,7 +307,7 @@ def close_part(book: Book, st: State, t: int, b: int, rows, legs, q, marks) -> N
     st.fund[rows] += fee
     st.flow["liquidation fees"][rows] += fee
     if book.rules.liquidation_policy == policies.SHORTAGE_ONLY:
-        rates = np.array([liquidator_fee(leg.spec) for leg in book.legs])[legs]
+        rates = np.array([float(leg.spec.liquidator_fee) for leg in book.legs])[legs]
         paid = np.minimum(q * mark * rates, np.maximum(st.cash[rows, b], 0.0))
         st.cash[rows, b] -= paid
         st.flow["liquidator fees"][rows] += paid
