@@ -11,11 +11,15 @@ positions are liquidated, so the event engine does its full work on every step. 
   mode and for both modes together, as position-steps per second (median of ``--repeat``);
 * the event engine (:func:`marginlab.replay_with_engine`) on a few of the same paths,
   as position-steps per second, and the ratio;
-* the peak memory of the big replay (tracemalloc sees numpy's arrays), the price paths included.
+* the peak memory of the big replay (tracemalloc sees numpy's arrays), the price paths included;
+* per liquidation policy (issue 11: ``all_at_once`` is the closed-form fast path, the others
+  replay step by step the paths where a bucket is liquidated), position-steps per second per
+  mode on the same paths, at the scenario's leverage and at ``--stress-leverage`` (most buckets
+  liquidated: the step-by-step replay does the most work).
 
 Targets (issue 5, kept by issue 10 when both started calling marginlab/engine/rulebook.py):
 >= 10 million position-steps per second per margin mode on one core, >= 50x the event engine,
-and under 1 GiB for 10,000 x 1,000 x 2.
+and under 1 GiB for 10,000 x 1,000 x 2, on ``all_at_once``; the other policies are reported.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
+from marginlab.engine.rules import BINANCE, POLICIES  # noqa: E402
 from marginlab.simulation.paths import correlated_gbm  # noqa: E402
 from marginlab.simulation.replay import Leg, replay, replay_with_engine  # noqa: E402
 
 LEGS = [Leg("ETH-PERP", 2, 3), Leg("BTC-PERP", -0.04, 3)]
+ALL_AT_ONCE = BINANCE.but(liquidation_policy="all_at_once")
 START = {"BTC-PERP": 50_000.0, "ETH-PERP": 2_000.0}
 
 
@@ -58,8 +64,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--engine-paths", type=int, default=20)
+    ap.add_argument("--stress-leverage", type=float, default=20)
     args = ap.parse_args()
-    kw = {"funding_rate": 0.0001, "funding_every": 8}
+    kw = {"funding_rate": 0.0001, "funding_every": 8, "rules": ALL_AT_ONCE}
     n = args.paths * args.steps * len(LEGS)  # position-steps of one mode
 
     tracemalloc.start()
@@ -93,6 +100,25 @@ def main() -> None:
     print(f"throughput ratio at full size: {2 * n / both / rate_engine:,.0f}x faster than the "
           f"event engine")
     print(f"peak memory of the full run (price paths included): {peak / 2**20:,.0f} MiB")
+    policies(big, n, args)
+
+
+def policies(big: dict, n: int, args) -> None:
+    """Position-steps per second per mode under every liquidation policy (Binance's other
+    rules), at the scenario's leverage and at the stress leverage."""
+    print(f"\n{'policy':<16}{'leverage':>9}{'liquidated':>12}{'cross':>10}{'isolated':>10}"
+          "   (M position-steps/s)")
+    for leverage in (LEGS[0].leverage, args.stress_leverage):
+        legs = [Leg(leg.symbol, leg.size, leverage) for leg in LEGS]
+        deposit = 3_000 * 3 / leverage  # the same room over the initial margin
+        for policy in POLICIES:
+            kw = {"funding_rate": 0.0001, "funding_every": 8, "legs": legs, "deposit": deposit,
+                  "rules": BINANCE.but(liquidation_policy=policy)}
+            rates = {m: n / timed(lambda m=m, kw=kw: replay(big, modes=(m,), **kw),
+                                  args.repeat) / 1e6 for m in ("cross", "isolated")}
+            hit = (replay(big, **kw).buckets["liquidation step"] >= 0).mean()
+            print(f"{policy:<16}{leverage:>8g}x{hit:>12.1%}{rates['cross']:>10.1f}"
+                  f"{rates['isolated']:>10.1f}")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,19 @@
 must tell the same story on any scenario, because both call the same rules
 (marginlab/engine/rulebook.py).
 
-Hypothesis draws scenarios over every preset, 1 to 3 legs (long and short, each its own
-leverage, legs in any order), both margin modes, random walks with one-step gaps that can hit
-every symbol at the same step (same-step liquidations), funding of both signs (up to 2 % a
-period, or a different rate every step), and an insurance fund that is often empty. The two must
-agree on every bucket's liquidation step and, within 1e-9 relative, on the final equity, the
-liquidation fees, the deficit, what the insurance fund paid, the fund and the unrecovered loss.
+Hypothesis draws scenarios over every preset (and all at once), or a preset with a random
+liquidation policy and settings (a chunk threshold small enough that chunks happen, a cooldown
+of 0 to 2 steps, a backstop ratio, a shortage buffer), contracts whose liquidation fee is 0,
+0.1 %, 0.5 % or 1.25 % and liquidator fee 0, 0.1 % or 0.5 % (with the default 1.25 % above the
+MMR, to compliance always closes whole), 1 to 3 legs (long and short, each its own leverage, legs
+in any order), both margin modes, random walks with one-step gaps that can hit every symbol at
+the same step (same-step liquidations), funding of both signs (up to 2 % a period, or a
+different rate every step), and an insurance fund that is often empty. The two must agree on
+every bucket's first liquidation step, number of liquidation steps and quantity closed, and,
+within 1e-9 relative, on the final equity, the liquidation fees, the deficit, what the insurance
+fund paid, the fund, the unrecovered loss, the liquidator fees, the backstop vault and what the
+counterparties gained. ``--hypothesis-show-statistics`` counts the scenarios per policy with and
+without a partial step.
 
 CI runs ``MARGINLAB_DIFFERENTIAL_EXAMPLES`` scenarios (default 600, about 20 s); a longer run::
 
@@ -16,6 +23,7 @@ CI runs ``MARGINLAB_DIFFERENTIAL_EXAMPLES`` scenarios (default 600, about 20 s);
 """
 
 import os
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -32,7 +40,8 @@ START = {"ETH-PERP": 2_000.0, "BTC-PERP": 50_000.0, "SOL-PERP": 100.0}
 LOTS = {"ETH-PERP": (1_000, 20_000), "BTC-PERP": (50, 800), "SOL-PERP": (2_000, 40_000)}
 LEVERAGES = [1, 2, 3, 5, 10, 20, 25, 50, 75]
 MONEY = ["final equity", "liquidation fees", "deficit", "insurance fund paid", "unrecovered",
-         "insurance fund"]
+         "insurance fund", "liquidator fees", "backstop vault", "counterparties"]
+POLICIES = ["all_at_once", "to_compliance", "tier_step_down", "chunks", "shortage_only"]
 
 
 @st.composite
@@ -52,16 +61,27 @@ def legs(draw):
 
 
 @st.composite
-def paths(draw, n_steps, chosen):
-    """Seeded log-normal walks for every symbol, plus up to three gaps: at one step each symbol
-    jumps by its own factor, or every symbol jumps against the leg held on it (a crash that
-    liquidates several buckets in the same step)."""
+def paths(draw, n_steps, chosen, reach):
+    """Seeded log-normal walks for every symbol, often sliding slowly against the legs (so that
+    buckets reach their maintenance margin with equity left: partial steps), plus up to three
+    gaps: at one step each symbol jumps by its own factor, or every symbol jumps against the leg
+    held on it (a crash that liquidates several buckets in the same step)."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n_paths = draw(st.integers(1, 3))
-    log = {s: rng.normal(0, draw(st.sampled_from([0.003, 0.01, 0.03])), (n_paths, n_steps))
-           for s in START}
     side = {leg.symbol: np.sign(leg.size) for leg in chosen}
-    for _ in range(draw(st.integers(0, 3))):
+    # gentle: a first move against the legs of 50-95 % of ``reach`` (how far the first bucket
+    # is from bankruptcy), then a slide of 0.05-0.3 % a step: buckets meet their maintenance
+    # margin (0.4 % to 1 % of notional here) with equity left
+    gentle = draw(st.sampled_from([True, True, False]))
+    trend = draw(st.sampled_from([0.0005, 0.001, 0.003])) if gentle else 0
+    vols = [0.0005, 0.002] if gentle else [0.003, 0.01, 0.03]
+    log = {s: rng.normal(-trend * side.get(s, 0), draw(st.sampled_from(vols)), (n_paths, n_steps))
+           for s in START}
+    if gentle:
+        first = draw(st.floats(0.5, 0.95)) * reach
+        for s in side:
+            log[s][:, 0] += np.log1p(-first * side[s])
+    for _ in range(0 if gentle else draw(st.integers(0, 3))):
         step = draw(st.integers(0, n_steps - 1))
         against = draw(st.booleans())
         for s in START:
@@ -87,6 +107,38 @@ def funding(draw, n_steps):
     return {"funding_rate": rates, "funding_every": 1}
 
 
+VENUES = {"all_at_once": [ml.ALL_AT_ONCE, ml.SOCIALIZED], "to_compliance": [ml.BINANCE],
+          "tier_step_down": [ml.BYBIT, ml.BITMEX], "chunks": [ml.HYPERLIQUID],
+          "shortage_only": [ml.DRIFT]}
+
+
+@st.composite
+def rules(draw):
+    """A policy, then a preset that follows it as it is, or any preset with that policy and
+    random settings: chunks above 0 to 50,000 USDT (the legs are worth 1,000 to 40,000)."""
+    policy = draw(st.sampled_from(POLICIES))
+    if draw(st.booleans()):
+        return draw(st.sampled_from(VENUES[policy]))
+    preset = draw(st.sampled_from([*ml.PRESETS.values(), ml.ALL_AT_ONCE]))
+    return preset.but(liquidation_policy=policy,
+                      chunk_threshold=draw(st.sampled_from([0, 1_000, 5_000, 50_000])),
+                      chunk_share=draw(st.sampled_from(["0.2", "0.5"])),
+                      cooldown_steps=draw(st.integers(0, 2)),
+                      backstop_ratio=draw(st.sampled_from(["0.5", "0.6666666666666666666666666667",
+                                                           "0.9"])),
+                      shortage_buffer=draw(st.sampled_from(["0", "0.005", "0.02"])))
+
+
+@st.composite
+def contracts(draw):
+    """The default contracts with a drawn liquidation fee and liquidator fee (one of each for
+    all): below the MMR a partial close frees more margin than it costs."""
+    fee = Decimal(draw(st.sampled_from(["0", "0.001", "0.005", "0.0125"])))
+    liquidator = Decimal(draw(st.sampled_from(["0", "0.001", "0.005"])))
+    return {s: replace(c, liquidation_fee=fee, liquidator_fee=liquidator)
+            for s, c in ml.DEFAULT_CONTRACTS.items()}
+
+
 @st.composite
 def scenarios(draw):
     n_steps = draw(st.integers(2, 30))
@@ -95,10 +147,11 @@ def scenarios(draw):
     # the order costs are below notional * (1/L + 0.2 %): leave some room, not always much
     need = sum(abs(leg.size) * START[leg.symbol] * (1 / leg.leverage + 0.002) for leg in chosen)
     deposit = round(need * draw(st.floats(1.02, 3.0)), 2)
-    kw = {"rules": draw(st.sampled_from(list(ml.PRESETS.values()))),
+    kw = {"rules": draw(rules()), "contracts": draw(contracts()),
           "insurance_fund": draw(st.sampled_from([0, 0, 0, 25, 1_000_000])),
           **draw(funding(n_steps))}
-    return draw(paths(n_steps, chosen)), chosen, deposit, notional, kw
+    reach = min(deposit / notional, *(1 / leg.leverage for leg in chosen))
+    return draw(paths(n_steps, chosen, reach)), chosen, deposit, notional, kw
 
 
 def compare(fast, slow, scale: float, fund_scale: float) -> None:
@@ -108,7 +161,11 @@ def compare(fast, slow, scale: float, fund_scale: float) -> None:
     bf = fast.buckets.sort_values(keys).reset_index(drop=True)
     bs = slow.buckets.sort_values(keys).reset_index(drop=True)
     assert list(bf["bucket"]) == list(bs["bucket"])
-    assert list(bf["liquidation step"]) == list(bs["liquidation step"]), (bf, bs)
+    for column in ("liquidation step", "liquidation steps"):
+        assert list(bf[column]) == list(bs[column]), (column, bf, bs)
+    for column in ("quantity closed", "liquidator fees", "backstop vault"):
+        np.testing.assert_allclose(bf[column], bs[column], rtol=1e-9, atol=1e-9 * scale,
+                                   err_msg=column)
     a = fast.accounts.sort_values(["path", "mode"]).reset_index(drop=True)
     b = slow.accounts.sort_values(["path", "mode"]).reset_index(drop=True)
     assert list(a["first liquidation"]) == list(b["first liquidation"])
@@ -117,13 +174,22 @@ def compare(fast, slow, scale: float, fund_scale: float) -> None:
         np.testing.assert_allclose(a[column], b[column], rtol=1e-9, atol=tol, err_msg=column)
 
 
-def describe(fast) -> None:
-    """Label the scenario for --hypothesis-show-statistics."""
+def describe(fast, rules, chosen) -> None:
+    """Label the scenario for --hypothesis-show-statistics: per policy, whether a bucket had a
+    partial step (more than one step, or some of its quantity left open)."""
     b = fast.buckets[fast.buckets["liquidation step"] >= 0]
+    policy = rules.liquidation_policy
     if b.empty:
-        event("no liquidation")
+        event(f"{policy}: no liquidation")
         return
-    event("liquidated")
+    held = {leg.symbol: abs(leg.size) for leg in chosen}
+    held["cross"] = sum(held.values())
+    partial = (b["liquidation steps"] > 1) | (b["quantity closed"] < b["bucket"].map(held) - 1e-9)
+    event(f"{policy}: {'partial steps' if partial.any() else 'liquidated whole'}")
+    if (b["backstop vault"] > 0).any():
+        event("backstop vault")
+    if (b["liquidator fees"] > 0).any():
+        event("liquidator fee paid")
     same = b[b["mode"] == "isolated"].groupby("path")["liquidation step"]
     if (same.size() > same.nunique()).any():
         event("isolated buckets liquidated in the same step")
@@ -140,7 +206,7 @@ def test_the_replay_and_the_engine_agree_on_any_scenario(scenario):
     prices, chosen, deposit, notional, kw = scenario
     fast = replay(prices, chosen, deposit, **kw)
     slow = replay_with_engine(prices, chosen, deposit, **kw)
-    describe(fast)
+    describe(fast, kw["rules"], chosen)
     compare(fast, slow, deposit + notional, deposit + notional + kw["insurance_fund"])
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from marginlab import errors, formulas
 from marginlab.engine.contracts import ETH_PERP
+from marginlab.engine.rules import BINANCE, HYPERLIQUID
 from marginlab.simulation.montecarlo import legs_for, liquidation_odds, wilson_interval
 
 
@@ -105,3 +106,23 @@ def test_losses_are_tidy():
     mc = liquidation_odds(leverages=(2, 20), paths=30, seed=0)
     assert list(mc.losses.columns) == ["leverage", "mode", "path", "loss %"]
     assert len(mc.losses) == 2 * 2 * 30 and np.isfinite(mc.losses["loss %"]).all()
+
+
+def test_the_policy_changes_the_unwinding_not_the_odds_of_a_first_liquidation():
+    # until a first liquidation nothing has closed, so every policy sees the same first breach;
+    # all at once closes each liquidated bucket in one step, so its mean is between 1 and the
+    # number of buckets (2 legs: cross 1, isolated up to 2); Hyperliquid's chunks with no
+    # threshold close 20 % at a time, so they need more steps. With the default 1.25 % fee above
+    # the 0.4-0.5 % MMR a chunk never makes the bucket compliant (E - MM drops by q P (f - MMR)),
+    # so the chunks go on at the same price and pay q P f each, as the whole close would: the
+    # same losses to the cent
+    kw = {"leverages": (20,), "paths": 300, "days": 3, "seed": 5}
+    once = liquidation_odds(rules=BINANCE.but(liquidation_policy="all_at_once"), **kw).summary
+    chunks = liquidation_odds(rules=HYPERLIQUID.but(chunk_threshold=0, cooldown_steps=0),
+                              **kw).summary
+    assert list(once["p liquidation"]) == list(chunks["p liquidation"])
+    assert once["p liquidation"].min() > 0.03  # cross 6 %, isolated 50 % here
+    s = once.set_index("mode")["mean liquidation steps"]
+    assert s["cross"] == 1 and 1 <= s["isolated"] <= 2
+    assert (chunks["mean liquidation steps"] > once["mean liquidation steps"]).all()
+    np.testing.assert_allclose(chunks["mean loss %"], once["mean loss %"], atol=1e-9)

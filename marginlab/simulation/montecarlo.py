@@ -7,7 +7,8 @@ for a BTC long, so the notional is about ``L x committed x deposit``. ETH and BT
 correlated geometric Brownian motions (:func:`marginlab.paths.correlated_gbm`, seeded); the same
 paths are replayed for every leverage (common random numbers, so the curves are smooth) under
 cross and under isolated margin with :func:`marginlab.simulate.replay`, longs paying funding every
-8 hours.
+8 hours, under the venue ``rules`` (their liquidation policy decides how a liquidated account is
+unwound: Binance to compliance, Hyperliquid in chunks, ... :mod:`marginlab.rules`).
 
 For each leverage and mode, with n paths of which k end with a liquidation:
 
@@ -17,7 +18,13 @@ For each leverage and mode, with n paths of which k end with a liquidation:
       half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2),  z = 1.96
 
 * the loss in % of the deposit on each path (``-PnL / deposit``): its mean, median, 95th
-  percentile and worst value.
+  percentile and worst value;
+* how the liquidated accounts were unwound: the mean number of liquidation steps (all buckets
+  together) over the liquidated paths (1 per bucket all at once, more when a venue closes in
+  parts).
+
+The first liquidation of a path does not depend on the policy (until then nothing has closed),
+so ``p liquidation`` is the same under every policy; the losses and the unwinding differ.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InvalidLeverageError, InvalidPathError
 from ..engine.formulas import max_open_quantity
 from ..engine.numbers import exact
+from ..engine.rules import BINANCE, VenueRules, venue_rules
 from . import inputs
 from .paths import HOUR, correlated_gbm
 from .replay import MODES, Leg, replay
@@ -80,12 +88,14 @@ def legs_for(leverage, deposit=1_000, committed=0.5, eth_share=0.6, start=None) 
 def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: float = 7,
                      sigma=None, corr: float = 0.8, deposit: float = 1_000,
                      committed: float = 0.5, eth_share: float = 0.6,
-                     funding_rate: float = 0.0001, seed: int = 0, progress=None) -> MonteCarlo:
+                     funding_rate: float = 0.0001, seed: int = 0, progress=None,
+                     rules: VenueRules = BINANCE) -> MonteCarlo:
     """Replay ``paths`` seeded hourly paths over ``days`` at each leverage, cross and isolated
     (see the module docstring). ``sigma`` is the annual volatility per symbol (default ETH 80 %,
     BTC 60 %). ``progress``: show a progress bar (default: only for runs of over 10 million
-    position-steps)."""
+    position-steps). ``rules``: a :class:`~marginlab.rules.VenueRules` or a preset's name."""
     leverages, days, deposit = inputs.check_odds(**locals())
+    rules = venue_rules(rules)
     leverages = list(leverages)
     if not leverages:
         raise InvalidLeverageError("give at least one leverage")
@@ -107,9 +117,11 @@ def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: 
     rows, losses = [], []
     for lev in leverages:
         legs = legs_for(lev, deposit, committed, eth_share, start)
-        run = replay(prices, legs, deposit, funding_rate=funding_rate, funding_every=8)
+        run = replay(prices, legs, deposit, funding_rate=funding_rate, funding_every=8,
+                     rules=rules)
         for mode in MODES:
             acc = run.accounts[run.accounts["mode"] == mode]
+            steps = _mean_steps(run.buckets[run.buckets["mode"] == mode])
             loss = -acc["pnl"].to_numpy() / deposit * 100
             k = int((acc["first liquidation"] >= 0).sum())
             low, high = wilson_interval(k, paths)
@@ -118,9 +130,17 @@ def liquidation_odds(leverages=(2, 3, 5, 10, 20, 50), paths: int = 2_000, days: 
                          "ci high": float(high), "mean loss %": loss.mean(),
                          "median loss %": float(np.median(loss)),
                          "loss p95 %": float(np.percentile(loss, 95)),
-                         "worst loss %": loss.max()})
+                         "worst loss %": loss.max(), "mean liquidation steps": steps})
             losses.append(pd.DataFrame({"leverage": lev, "mode": mode,
                                         "path": acc["path"].to_numpy(), "loss %": loss}))
         bar.update(1)
     bar.close()
     return MonteCarlo(pd.DataFrame(rows), pd.concat(losses, ignore_index=True))
+
+
+def _mean_steps(buckets: pd.DataFrame) -> float:
+    """The mean number of liquidation steps of an account (its buckets together) over the paths
+    with a liquidation (0 if none)."""
+    per_path = buckets.groupby("path")["liquidation steps"].sum()
+    hit = per_path[per_path > 0]
+    return float(hit.mean()) if len(hit) else 0.0

@@ -18,12 +18,18 @@ first moment its equity is at or below its maintenance margin:
 * cross account:  ``equity = W_0 + sum uPnL_j - funding paid`` against ``sum MM_j``, with
   ``W_0`` the deposit less the fees to open; every leg closes together.
 
-At liquidation the legs close at the mark. What is left pays the liquidation fee
-``min(left, sum Q P liquidation_fee)`` to the insurance fund (all of it on bankruptcy-price
-venues); a negative ``left`` is a deficit that the insurance fund pays as far as it can, and the
-counterparties absorb the rest. Every one of these formulas is a rule of
-:mod:`marginlab.rulebook`, the very functions the engine calls: :func:`replay_with_engine` plays
-the same scenario one event at a time and gives the same answers (tests/test_differential.py).
+Under the ``all_at_once`` policy the legs of a liquidated bucket close together at the mark. What
+is left pays the liquidation fee ``min(left, sum Q P liquidation_fee)`` to the insurance fund
+(all of it on bankruptcy-price venues); a negative ``left`` is a deficit that the insurance fund
+pays as far as it can, and the counterparties absorb the rest. That closed form is the fast path.
+Under the other policies (to compliance, tier step-down, chunks and the backstop vault, Drift's
+shortage: :mod:`marginlab.rules`) the paths on which some bucket is ever liquidatable are
+replayed again, step by step from their first breach, by :mod:`.unwind` (until that breach every
+policy tells the same story); the others keep the fast path's answer.
+
+Every one of these formulas is a rule of :mod:`marginlab.rulebook`, the very functions the engine
+calls: :func:`replay_with_engine` plays the same scenario one event at a time (one ``set_marks``
+per step, the engine's price step) and gives the same answers (tests/test_differential.py).
 
 **Order within a step** (the engine's): the marks move and liquidations run; then each symbol's
 funding is paid in turn (in the order of the price paths), each followed by liquidations. Buckets
@@ -49,9 +55,10 @@ import pandas as pd
 from ..engine import rulebook
 from ..engine.contracts import DEFAULT_CONTRACTS
 from ..engine.errors import InsufficientMarginError, InvalidPathError, MarginModeError
+from ..engine.money import BACKSTOP_VAULT, INSURANCE_FUND, LIQUIDATORS
 from ..engine.risk import closing_fee_rate, mm_basis_price, takes_whole_surplus
-from ..engine.rules import BINANCE, VenueRules, venue_rules
-from . import inputs
+from ..engine.rules import ALL_AT_ONCE, BINANCE, VenueRules, venue_rules
+from . import inputs, unwind
 
 MODES = ("cross", "isolated")
 NO_LIQUIDATION = -1
@@ -70,9 +77,17 @@ class Leg:
 class Replay:
     """What :func:`replay` returns (tidy tables, one row per path and mode or bucket).
 
-    * ``accounts``: path, mode, final equity, PnL, first liquidation step (-1 if none), and where
-      the money went: opening fees, liquidation fees, deficit, insurance fund paid, unrecovered.
-    * ``buckets``: path, mode, bucket ("cross" or a symbol), liquidation step, final equity.
+    * ``accounts``: path, mode, final equity, PnL, opening fees, first liquidation step (-1 if
+      none), and where the money went: liquidation fees (to the insurance fund), deficit,
+      insurance fund paid, unrecovered, the insurance fund, liquidator fees, backstop vault, and
+      counterparties (what the rest of the market gained: the trader's realized and open
+      trading losses and funding paid, less the unrecovered loss it absorbed). Money is
+      conserved: deposit + fund at the start = final equity + opening fees + insurance fund +
+      liquidator fees + backstop vault + counterparties.
+    * ``buckets``: path, mode, bucket ("cross" or a symbol), liquidation step (the first step at
+      which a liquidation happened, -1 if none), final equity, liquidation steps (how many
+      steps unwound it: 1 for a whole close), quantity closed (summed over the bucket's legs),
+      liquidator fees and what the backstop vault received.
     * ``equity``: ``{mode: array (paths, steps + 1)}``, the account's equity at every step
       (after the step's liquidations and funding), when asked for with ``keep_equity=True``.
     """
@@ -318,12 +333,12 @@ def _settlement_order(names, steps, stages) -> np.ndarray:
     return np.lexsort((np.broadcast_to(rank, steps.shape), stages, when), axis=-1)
 
 
-def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mode: str,
-            whole_surplus: bool):
+def _settle(names, outcomes, fund0: float, whole_surplus: bool) -> tuple[dict, dict]:
     """Settle one mode's buckets with the insurance fund, in the engine's order
     (:func:`_settlement_order`): each liquidated bucket pays its liquidation fee into the fund,
-    or has its deficit paid by the fund as far as it goes, the rest unrecovered."""
-    n = len(free)
+    or has its deficit paid by the fund as far as it goes, the rest unrecovered. Returns the
+    account columns (paths,) and the bucket columns (paths, buckets)."""
+    n = len(outcomes[0].step)
     rows = np.arange(n)
     steps, stages, left, due = (np.stack([getattr(o, k) for o in outcomes], axis=1)
                                 for k in ("step", "stage", "left", "due"))
@@ -345,44 +360,95 @@ def _settle(names, outcomes, free, deposit: float, fund0: float, offset: int, mo
         fund_paid += paid
         finals[rows, b] = np.where(hit, kept, left[rows, b])
     flows = {"liquidation fees": liq_fees, "deficit": deficit, "insurance fund paid": fund_paid,
-             "unrecovered": deficit - fund_paid, "insurance fund": fund}
-    return _tables(names, steps, free + finals.sum(axis=1), finals, flows, deposit, offset, mode)
+             "unrecovered": deficit - fund_paid, "insurance fund": fund,
+             "liquidator fees": np.zeros(n), "backstop vault": np.zeros(n)}
+    return flows, {"liquidation step": steps, "final equity": finals}
 
 
-def _tables(names, steps, final, finals, flows: dict, deposit: float, offset: int, mode: str):
+def _tables(names, account: dict, bucket: dict, deposit: float, offset: int, mode: str):
     """The accounts and buckets tables of one mode on one chunk of paths."""
-    n = len(final)
+    steps = bucket["liquidation step"]
+    n = len(steps)
     rows = np.arange(n)
     first = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
+    final = account.pop("final equity")
     accounts = pd.DataFrame({
         "path": rows + offset, "mode": mode, "final equity": final, "pnl": final - deposit,
-        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION), **flows})
+        "opening fees": account.pop("opening fees"),
+        "first liquidation": np.where(steps.max(axis=1) >= 0, first, NO_LIQUIDATION),
+        **account})
     buckets = pd.DataFrame({
         "path": np.repeat(rows + offset, len(names)), "mode": mode,
-        "bucket": np.tile(names, n), "liquidation step": steps.ravel(),
-        "final equity": finals.ravel()})
+        "bucket": np.tile(names, n), **{k: v.ravel() for k, v in bucket.items()}})
     return accounts, buckets
 
 
-def _mode(mode: str, legs, market: _Market, opening: _Opening, rows: slice, deposit: float,
-          fsteps, fund0: float, keep: bool, rules: VenueRules):
-    """One margin mode on one chunk of paths: its buckets replayed, then settled together.
-    Returns the accounts and buckets tables and the account's equity curve (or None)."""
+def _groups(mode: str, legs, opening: _Opening, rows: slice, deposit: float):
+    """The mode's buckets ``[(name, legs, collateral)]`` and the wallet money outside them."""
     fees, margin = opening.fees[rows], opening.margin[rows]
     open_fees = fees.sum(axis=1)
     if mode == "cross":
-        groups = [("cross", list(range(len(legs))), deposit - open_fees)]
-        free = np.zeros(len(open_fees))
-    else:
-        groups = [(leg.symbol, [j], margin[:, j]) for j, leg in enumerate(legs)]
-        free = deposit - open_fees - margin.sum(axis=1)
+        return [("cross", list(range(len(legs))), deposit - open_fees)], np.zeros(len(fees))
+    return ([(leg.symbol, [j], margin[:, j]) for j, leg in enumerate(legs)],
+            deposit - open_fees - margin.sum(axis=1))
+
+
+def _mode(mode: str, legs, market: _Market, opening: _Opening, rows: slice, deposit: float,
+          funding: tuple, fund0: float, keep: bool, rules: VenueRules):
+    """One margin mode on one chunk of paths: its buckets replayed, then settled together (the
+    paths some bucket breaches replayed again step by step under a partial liquidation policy,
+    :mod:`.unwind`). Returns the accounts and buckets tables and the equity curve (or None)."""
+    fsteps = funding[0]
+    open_fees = opening.fees[rows].sum(axis=1)
+    groups, free = _groups(mode, legs, opening, rows, deposit)
     outcomes = [_bucket(c, [legs[j] for j in g], market.subset(g), fsteps, keep, rules)
                 for _, g, c in groups]
-    accounts, buckets = _settle([name for name, _, _ in groups], outcomes, free, deposit, fund0,
-                                rows.start, mode, takes_whole_surplus(rules))
-    accounts.insert(4, "opening fees", open_fees)
+    names = [name for name, _, _ in groups]
+    account, bucket = _settle(names, outcomes, fund0, takes_whole_surplus(rules))
+    bucket["liquidation steps"] = (bucket["liquidation step"] >= 0).astype(np.int64)
+    bucket["quantity closed"] = np.stack(
+        [np.where(o.step >= 0, sum(legs[j].quantity for j in g), 0.0)
+         for o, (_, g, _) in zip(outcomes, groups, strict=True)], axis=1)
+    for column in ("liquidator fees", "backstop vault"):
+        bucket[column] = np.zeros_like(bucket["final equity"])
+    account["final equity"] = free + bucket["final equity"].sum(axis=1)
     curve = free[:, None] + sum(o.equity for o in outcomes) if keep else None
+    account["counterparties"] = (deposit + fund0 - account["final equity"] - open_fees
+                                 - account["insurance fund"])  # what they gained: the rest
+    hit = np.flatnonzero((bucket["liquidation step"] >= 0).any(axis=1))
+    if rules.liquidation_policy != ALL_AT_ONCE and hit.size:
+        cash = np.stack([c for _, _, c in groups], axis=1)
+        _unwind_paths(hit, groups, legs, market, (cash, free, fund0), funding, keep, rules,
+                      (account, bucket, curve))
+    account["opening fees"] = open_fees
+    accounts, buckets = _tables(names, account, bucket, deposit, rows.start, mode)
     return accounts, buckets, curve
+
+
+def _unwind_paths(hit, groups, legs, market: _Market, money: tuple, funding: tuple, keep: bool,
+                  rules: VenueRules, out: tuple) -> None:
+    """Replay the paths ``hit`` step by step (:func:`marginlab.simulation.unwind.run`) and write
+    their rows of ``out`` (the account and bucket columns, the equity curve) in place."""
+    cash, free, fund0 = money
+    account, bucket, curve = out
+    marks = np.stack([mk[hit] for mk in market.marks], axis=2)
+    book = unwind.make_book([(name, g) for name, g, _ in groups], legs, marks, rules)
+    steps = bucket["liquidation step"][hit]
+    start = np.where(steps >= 0, steps, np.iinfo(np.int64).max).min(axis=1)
+    st, buckets_curve = unwind.run(book, cash[hit], fund0, funding, start, keep)
+    final = unwind.bucket_equity(book, st, marks.shape[1] - 1)
+    account["final equity"][hit] = free[hit] + final.sum(axis=1)
+    account["insurance fund"][hit] = st.fund
+    for name, value in st.flow.items():
+        account[name][hit] = value
+    account["counterparties"][hit] -= (final - st.cash).sum(axis=1)  # and the open uPnL
+    bucket["liquidation step"][hit] = st.first
+    bucket["final equity"][hit] = final
+    for name, value in st.counts.items():
+        bucket[name][hit] = value
+    if keep:
+        late = np.arange(marks.shape[1])[None, :] >= start[:, None]
+        curve[hit] = np.where(late, free[hit, None] + buckets_curve.sum(axis=2), curve[hit])
 
 
 # --- the replay ----------------------------------------------------------------------------------
@@ -392,7 +458,10 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
     """Open ``legs`` (a list of :class:`Leg`) with ``deposit`` USDT in each of ``modes`` and
     replay every price path (see the module docstring). ``funding_rate`` (a number, or one per
     step) is paid every ``funding_every`` steps. Paths are processed ``chunk`` at a time, so
-    memory stays small whatever the number of paths."""
+    memory stays small whatever the number of paths (under a partial liquidation policy a larger
+    chunk is faster: the step-by-step replay loops over the steps once per chunk). ``rules``: a
+    :class:`~marginlab.rules.VenueRules` or a preset's name; its ``liquidation_policy`` decides
+    how a liquidated bucket is unwound (see the module docstring)."""
     legs = inputs.check_replay(**locals())
     rules = venue_rules(rules)
     paths = price_paths(prices, symbols)
@@ -412,8 +481,8 @@ def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRule
         rows = slice(lo, min(n_paths, lo + chunk))
         market = _market(legs_, paths, rows, fsteps, frates, rules)
         for mode in modes:
-            acc, table, curve = _mode(mode, legs_, market, opening, rows, deposit, fsteps,
-                                      float(insurance_fund), keep_equity, rules)
+            acc, table, curve = _mode(mode, legs_, market, opening, rows, deposit,
+                                      (fsteps, frates), float(insurance_fund), keep_equity, rules)
             accounts.append(acc)
             buckets.append(table)
             if keep_equity:
@@ -473,21 +542,59 @@ def _engine_open(marks, legs, deposit, mode, contracts, rules, insurance_fund):
 
 
 def _engine_tables(ex, acct, legs, deposit, fees) -> tuple[dict, list[dict]]:
-    """The account's row and its buckets' rows, read from the engine's event log."""
-    def total(kind: str) -> Decimal:
-        return sum((abs(e.amount) for e in ex.events.of_kind(kind)), Decimal(0))
-
-    liquidated = {e.symbol: e.time for e in ex.events.of_kind("liquidation")}
-    first = min(liquidated.values(), default=NO_LIQUIDATION)
-    fund_paid, unrecovered = total("insurance fund"), total("unrecovered loss")
+    """The account's row and its buckets' rows, read from the engine's ledger (where the money
+    went) and event log (when and how much closed)."""
+    moved = _moved(ex)
+    unrecovered = sum((e.amount for e in ex.events.of_kind("unrecovered loss")), Decimal(0))
+    fund_paid = sum(moved.get((INSURANCE_FUND, place), Decimal(0)) for place in _places(acct))
+    open_upnl = sum((p.unrealized_pnl(ex.marks[p.symbol]) for p in acct.positions.values()),
+                    Decimal(0))
+    names = ["cross"] if acct.mode == "cross" else [leg.symbol for leg in legs]
+    rows = [_engine_bucket(ex, acct, name, moved) for name in names]
+    first = min((r["liquidation step"] for r in rows if r["liquidation step"] >= 0),
+                default=NO_LIQUIDATION)
     account = {
         "final equity": float(acct.equity), "pnl": float(acct.equity) - float(deposit),
         "first liquidation": first, "opening fees": float(fees),
-        "liquidation fees": float(total("liquidation fee")),
+        "liquidation fees": float(sum(moved.get((place, INSURANCE_FUND), Decimal(0))
+                                      for place in _places(acct))),
         "deficit": float(fund_paid + unrecovered), "insurance fund paid": float(fund_paid),
-        "unrecovered": float(unrecovered), "insurance fund": float(ex.insurance_fund)}
-    names = ["cross"] if acct.mode == "cross" else [leg.symbol for leg in legs]
-    rows = [{"bucket": name, "liquidation step":
-             first if name == "cross" else liquidated.get(name, NO_LIQUIDATION)}
-            for name in names]
+        "unrecovered": float(unrecovered), "insurance fund": float(ex.insurance_fund),
+        "liquidator fees": float(ex.ledger.balance(LIQUIDATORS)),
+        "backstop vault": float(ex.ledger.balance(BACKSTOP_VAULT)),
+        "counterparties": float(ex.counterparties - open_upnl)}
     return account, rows
+
+
+def _moved(ex) -> dict:
+    """``{(from, to): total}`` over the ledger's journal."""
+    out: dict = {}
+    for t in ex.ledger.transfers:
+        out[t.source, t.destination] = out.get((t.source, t.destination), Decimal(0)) + t.amount
+    return out
+
+
+def _places(acct) -> list[str]:
+    return [acct.wallet_place, *(acct.isolated_place(s) for s in sorted(acct.exchange.contracts))]
+
+
+def _engine_bucket(ex, acct, name: str, moved: dict) -> dict:
+    """One bucket's row: its first liquidation step, its steps (a whole close or a backstop of
+    several positions is one step: their events follow each other in the log), the quantity
+    closed, and what its place paid the liquidators and the backstop vault."""
+    place = acct.wallet_place if name == "cross" else acct.isolated_place(name)
+    events = [e for e in ex.events if e.kind in ("liquidation", "backstop")
+              and e.trader == acct.trader and e.symbol is not None
+              and (name == "cross" or e.symbol == name)]
+    steps, last = 0, None
+    for e in events:
+        whole = e.kind == "backstop" or " liquidated at " in e.message
+        if not (whole and last is not None and last[0] == e.seq - 1 and last[1] == e.kind):
+            steps += 1
+        last = (e.seq, e.kind) if whole else None
+    return {"bucket": name,
+            "liquidation step": events[0].time if events else NO_LIQUIDATION,
+            "liquidation steps": steps,
+            "quantity closed": float(sum((abs(e.quantity) for e in events), Decimal(0))),
+            "liquidator fees": float(moved.get((place, LIQUIDATORS), Decimal(0))),
+            "backstop vault": float(moved.get((place, BACKSTOP_VAULT), Decimal(0)))}
