@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -17,11 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import free_port, listening, start_printing_url
 
 from marginlab.course import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-URL = re.compile(r"(http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+)")
 
 
 def files_under(folder: Path) -> list[str]:
@@ -145,34 +142,6 @@ def test_in_a_checkout_the_file_browser_hides_the_build():
 
 
 # --- real servers ----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def start(args, log: Path, cwd: Path, env=None):
-    """Start a server; return (process, the URL it printed)."""
-    handle = log.open("w")
-    proc = subprocess.Popen([str(a) for a in args], cwd=cwd, stdout=handle,
-                            stderr=subprocess.STDOUT, env=env or os.environ.copy())
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        found = URL.search(log.read_text())
-        if found:
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"no URL with a token printed:\n{log.read_text()[-2000:]}")
-
-
 def status(url: str) -> int:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -200,8 +169,9 @@ def stop_by_pid(proc, port: int) -> None:
 
 def test_voila_asks_for_a_token_and_stops_with_its_pid(tmp_path):
     port = free_port()
-    proc, url = start([sys.executable, "-m", "marginlab", "voila", tmp_path / "course",
-                       "--port", port], tmp_path / "voila.log", tmp_path)
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "voila",
+                                    tmp_path / "course", "--port", port],
+                                   tmp_path / "voila.log", cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         token = url.split("token=")[1]
@@ -215,8 +185,9 @@ def test_voila_asks_for_a_token_and_stops_with_its_pid(tmp_path):
 
 def test_lab_opens_lesson_0_and_stops_with_its_pid(tmp_path):
     port = free_port()
-    proc, url = start([sys.executable, "-m", "marginlab", "lab", tmp_path / "course",
-                       "--port", port], tmp_path / "lab.log", tmp_path)
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "lab",
+                                    tmp_path / "course", "--port", port],
+                                   tmp_path / "lab.log", cwd=tmp_path)
     try:
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/lessons/00_start_here.ipynb?")
         assert status(url) == 200

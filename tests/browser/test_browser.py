@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port, start_printing_url
+from servers import free_port, start_printing_url, stop
 from ui import AppOnPage, median, plain, widget_errors
 
 from marginlab import ETH_PERP, isolated_liquidation_price
@@ -117,8 +117,8 @@ def test_jupyterlab_slider_latency_lesson_4(page, lab, artifacts):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_voila_renders_every_lesson_and_its_app_responds(page, voila, artifacts, lesson):
     opened = time.perf_counter()
-    page.goto(f"{voila['url']}/voila/render/{lesson}", wait_until="domcontentloaded",
-              timeout=120_000)
+    page.goto(f"{voila['url']}/voila/render/{lesson}?token={voila['token']}",
+              wait_until="domcontentloaded", timeout=120_000)
     app = AppOnPage(page)
     app.wait_ready(timeout=120_000)
     ready = artifacts / "voila-first-picture.json"  # page open -> the app's first picture
@@ -178,5 +178,4 @@ def test_the_printed_lab_url_lands_on_lesson_0_with_the_course_in_view(page, tmp
         page.screenshot(path=str(artifacts / "jupyterlab-printed-url.png"))
         assert page.errors == []
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
