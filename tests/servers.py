@@ -1,9 +1,10 @@
 """Start and stop real Jupyter servers on loopback: shared by the browser tests, tests/test_cli.py
 and benchmarks/bench_classroom.py.
 
-Every server runs in its own process group (``start_new_session``): :func:`stop` ends the group,
-so a kernel or a child the server started cannot outlive it (killing only the parent of
-``jupyter lab`` leaves the server listening). Importable from the tests because pyproject's
+Every server runs in its own process group (``start_new_session``): :func:`stop` ends the group
+(killing only the parent of ``jupyter lab`` leaves the server listening), then any kernel the
+server started that is still there (jupyter_client starts each kernel in a session of its own,
+out of the server's group). Importable from the tests because pyproject's
 pytest configuration puts ``tests/`` on ``sys.path``; the benchmark adds it itself.
 """
 
@@ -17,7 +18,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -61,6 +65,20 @@ def _popen(args, cwd, log: Path, env=None):
     return proc
 
 
+def wait_for_api(url: str, token: str, proc, timeout: float = 60) -> None:
+    """Until a Jupyter server at ``url`` answers ``/api/status`` (JupyterLab: ready)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url}/api/status did not answer in {timeout} s")
+
+
 def start(args, cwd, port: int, log: Path, env=None, timeout: float = 60):
     """Start a server (output to ``log``) and return its process once ``port`` listens."""
     proc = _popen(args, cwd, log, env)
@@ -88,7 +106,12 @@ def start_printing_url(args, log: Path, env=None, cwd=None, timeout: float = 90)
 
 
 def stop(proc, timeout: float = 15) -> None:
-    """End the server's whole process group: SIGTERM, then SIGKILL after ``timeout`` s."""
+    """End the server's whole process group: SIGTERM (the server shuts its kernels down), then
+    SIGKILL after ``timeout`` s; then kill whatever it had started that is still running."""
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
@@ -103,6 +126,11 @@ def stop(proc, timeout: float = 15) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
+    for child in family:
+        try:
+            child.kill()  # psutil checks that the pid still names the same process
+        except psutil.Error:
+            pass
     handle = getattr(proc, "log_handle", None)
     if handle is not None:
         handle.close()

@@ -9,12 +9,10 @@ Skipped, with the reason shown, when chromium (``/usr/bin/chromium``) or Playwri
 from __future__ import annotations
 
 import secrets
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from servers import copy_course, free_port, lab_command, start, stop, voila_command
+from servers import copy_course, free_port, lab_command, start, stop, voila_command, wait_for_api
 from ui import CHROMIUM, FLAGS, NOT_LOCAL
 
 from marginlab.course.cli import write_lab_settings
@@ -83,12 +81,7 @@ def lab(tmp_path_factory, artifacts):
     args = lab_command(root, port, token, tmp_path_factory.mktemp("workspaces"))
     proc = start(args, root, port, artifacts / "jupyterlab.log")
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):  # ready when the API answers
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    wait_for_api(url, token, proc)  # ready when the API answers
     yield {"url": url, "token": token, "root": root}
     stop(proc)
 
