@@ -50,7 +50,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "browser")]
 import servers  # noqa: E402  (tests/servers.py)
 import ui  # noqa: E402  (tests/browser/ui.py)
 
-from marginlab.course.cli import CULL_OPTIONS, room_options, write_lab_settings  # noqa: E402
+from marginlab.course.cli import CULL_OPTIONS, ROOM_FILL_DELAY_S, room_options, write_lab_settings  # noqa: E402
 
 LESSON = "04_one_losing_trade_drains_the_pool.ipynb"
 TARGET_P95_MS, TARGET_READY_S = 300, 5
@@ -206,17 +206,16 @@ async def move_slider(page, image, handle, seconds: float, rng, record: dict) ->
         await asyncio.sleep(max(0.0, pause))
 
 
-async def learner(browser, url: str, kind: str, seconds: float, delay: float, rng,
+async def learner(context, url: str, kind: str, seconds: float, delay: float, rng,
                   record: dict) -> None:
-    """Open ``url`` after ``delay`` s, wait for a working app, move its slider; fill ``record``
-    (ready s, ms, errors). Its browser context is closed whatever happens."""
+    """Open ``url`` in a new page of ``context`` after ``delay`` s, wait for a working app,
+    move its slider; fill ``record`` (ready s, ms, errors). The page is closed whatever
+    happens."""
     from playwright.async_api import Error as PlaywrightError
 
     await asyncio.sleep(delay)
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
     try:
-        await context.route(ui.NOT_LOCAL, lambda route: route.abort())
-        page = await context.new_page()
         page.on("pageerror", lambda err: record["errors"].append(f"page error: {err}"))
         opened = time.perf_counter()
         await page.goto(url, wait_until="domcontentloaded", timeout=READY_TIMEOUT_MS)
@@ -229,21 +228,25 @@ async def learner(browser, url: str, kind: str, seconds: float, delay: float, rn
     except PlaywrightError as err:  # includes Playwright's TimeoutError: no working app
         record["errors"].append(f"{type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
-        await context.close()
+        await page.close()
 
 
 async def room(urls: list[str], kind: str, seconds: float, arrival: float,
                deadline: float) -> list[dict]:
-    """One chromium, a context per learner, all learners at once (or spread over
-    ``arrival`` s); stops at ``deadline`` (time.monotonic())."""
+    """One chromium, a page per learner, all learners at once (or spread over ``arrival`` s);
+    stops at ``deadline`` (time.monotonic()). The pages share one browser context, as tabs
+    do: the course's scripts are fetched and compiled once, as each learner's own browser
+    would have them cached after a first visit."""
     from playwright.async_api import async_playwright
 
     records = [{"ready s": None, "ms": [], "errors": []} for _ in urls]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(ui.CHROMIUM), args=ui.FLAGS,
                                           headless=True)
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        await context.route(ui.NOT_LOCAL, lambda route: route.abort())
         try:
-            jobs = [learner(browser, url, kind, seconds, arrival * i / len(urls),
+            jobs = [learner(context, url, kind, seconds, arrival * i / len(urls),
                             random.Random(i), records[i]) for i, url in enumerate(urls)]
             await asyncio.wait_for(asyncio.gather(*jobs),
                                    timeout=max(1.0, deadline - time.monotonic()))
@@ -396,7 +399,7 @@ def main(argv=None) -> int:
                         help="spread the learners' arrivals over this many seconds")
     parser.add_argument("--no-preheat", dest="preheat", action="store_false",
                         help="Voila without its pool of kernels (each page runs the lesson)")
-    parser.add_argument("--fill-delay", type=float, default=1,
+    parser.add_argument("--fill-delay", type=float, default=ROOM_FILL_DELAY_S,
                         help="Voila: seconds before a kernel taken from the pool is replaced")
     parser.add_argument("--deadline-minutes", type=float, default=45)
     args = parser.parse_args(argv)

@@ -54,12 +54,15 @@ class CopyRefused(CommandRefused):
 # class"): kernels idle this long whose page is gone are shut down
 ROOM_CULL_IDLE_S = 900
 ROOM_CULL_EVERY_S = 60
+# a kernel taken from the pool is replaced this long after: not while the class is opening the
+# lesson (Voila's default, 1 s, runs the lesson again in N new kernels at the same moment)
+ROOM_FILL_DELAY_S = 60
 CULL_OPTIONS = [f"--MappingKernelManager.cull_idle_timeout={ROOM_CULL_IDLE_S}",
                 f"--MappingKernelManager.cull_interval={ROOM_CULL_EVERY_S}",
                 "--MappingKernelManager.cull_connected=False"]
 
 
-def room_options(learners: int, lesson: str, fill_delay: float = 1) -> list[str]:
+def room_options(learners: int, lesson: str, fill_delay: float = ROOM_FILL_DELAY_S) -> list[str]:
     """Voila options for a class of ``learners`` opening ``lesson`` (a file name in the folder
     Voila serves): ``learners`` kernels that have already run the lesson wait in a pool, so a
     page shows its app at once instead of running the lesson in a fresh kernel (about 3 s of
