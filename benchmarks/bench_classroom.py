@@ -67,10 +67,10 @@ LOGS = ROOT / "artifacts" / "classroom"
 
 # --- memory ----------------------------------------------------------------------------------
 def kernels(server: psutil.Process) -> list[psutil.Process]:
-    """The kernels a server started (``python -m ipykernel_launcher``)."""
+    """The kernels a server started (``python -m ipykernel_launcher``, its own children)."""
     found = []
     try:
-        children = server.children(recursive=True)
+        children = server.children()
     except psutil.Error:
         return found
     for child in children:

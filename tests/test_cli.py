@@ -147,6 +147,7 @@ def test_a_room_warms_one_kernel_per_learner_for_its_lesson_only(tmp_path, monke
     assert option(command, "preheat_kernel") == "True"
     pools = json.loads(option(command, "VoilaKernelManager.kernel_pools_config"))
     assert pools == {"default": {"pool_size": 0}, LESSON_4: {"pool_size": 30}}
+    assert option(command, "VoilaKernelManager.fill_delay") == "600"  # refill after 10 minutes
     assert option(command, "MappingKernelManager.cull_idle_timeout") == "900"  # 15 minutes
     assert option(command, "MappingKernelManager.cull_connected") == "False"
     assert "--Voila.auto_token=True" in command  # a room still asks for the token

@@ -54,9 +54,11 @@ class CopyRefused(CommandRefused):
 # class"): kernels idle this long whose page is gone are shut down
 ROOM_CULL_IDLE_S = 900
 ROOM_CULL_EVERY_S = 60
-# a kernel taken from the pool is replaced this long after: not while the class is opening the
-# lesson (Voila's default, 1 s, runs the lesson again in N new kernels at the same moment)
-ROOM_FILL_DELAY_S = 60
+# a kernel taken from the pool is replaced this long after. Voila's default (1 s) runs the
+# lesson again in N new kernels while the class is still opening it: a class of 20 joining at
+# once on 2 cores waited 55 s instead of 28 s. After 60 s the refills landed while the class
+# moved sliders (p95 4.6 s, 5 presses without a picture). Measured by bench_classroom.py.
+ROOM_FILL_DELAY_S = 600
 CULL_OPTIONS = [f"--MappingKernelManager.cull_idle_timeout={ROOM_CULL_IDLE_S}",
                 f"--MappingKernelManager.cull_interval={ROOM_CULL_EVERY_S}",
                 "--MappingKernelManager.cull_connected=False"]
@@ -67,7 +69,9 @@ def room_options(learners: int, lesson: str, fill_delay: float = ROOM_FILL_DELAY
     Voila serves): ``learners`` kernels that have already run the lesson wait in a pool, so a
     page shows its app at once instead of running the lesson in a fresh kernel (about 3 s of
     CPU each, all at the same time when a class opens it); other lessons start cold, as usual.
-    A kernel taken from the pool is replaced ``fill_delay`` s later. Kernels idle for
+    A kernel taken from the pool is replaced ``fill_delay`` s later (:data:`ROOM_FILL_DELAY_S`);
+    until then a page opened after the pool is used up (a reload takes a kernel too) waits for
+    that replacement: give ``learners`` a few more than the class. Kernels idle for
     :data:`ROOM_CULL_IDLE_S` s with no page connected (a closed laptop never says goodbye) are
     shut down; a page left open is never culled (``cull_connected=False``).
     Voila: ``--preheat_kernel``, ``VoilaKernelManager.kernel_pools_config`` and ``fill_delay``
