@@ -226,16 +226,25 @@ async def move_slider(page, image, handle, seconds: float, rng, record: dict) ->
         await asyncio.sleep(max(0.0, pause))
 
 
-async def learner(context, url: str, kind: str, seconds: float, delay: float, rng,
+async def new_context(browser):
+    """A learner's own browser profile: its own cache and storage (JupyterLab tabs sharing one
+    storage fight over their window names), reaching only 127.0.0.1."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await context.route(ui.NOT_LOCAL, lambda route: route.abort())
+    return context
+
+
+async def learner(browser, url: str, kind: str, seconds: float, delay: float, rng,
                   record: dict) -> None:
-    """Open ``url`` in a new page of ``context`` after ``delay`` s, wait for a working app,
-    move its slider; fill ``record`` (ready s, ms, errors). The page is closed whatever
+    """Open ``url`` in a browser context of its own after ``delay`` s, wait for a working app,
+    move its slider; fill ``record`` (ready s, ms, errors). The context is closed whatever
     happens."""
     from playwright.async_api import Error as PlaywrightError
 
     await asyncio.sleep(delay)
-    page = await context.new_page()
+    context = await new_context(browser)
     try:
+        page = await context.new_page()
         page.on("pageerror", lambda err: record["errors"].append(f"page error: {err}"))
         opened = time.perf_counter()
         await page.goto(url, wait_until="domcontentloaded", timeout=READY_TIMEOUT_MS)
@@ -248,24 +257,20 @@ async def learner(context, url: str, kind: str, seconds: float, delay: float, rn
     except PlaywrightError as err:  # includes Playwright's TimeoutError: no working app
         record["errors"].append(f"{type(err).__name__}: {str(err).splitlines()[0]}")
     finally:
-        await page.close()
+        await context.close()
 
 
 async def room(urls: list[str], kind: str, seconds: float, arrival: float,
                deadline: float) -> list[dict]:
-    """One chromium, a page per learner, all learners at once (or spread over ``arrival`` s);
-    stops at ``deadline`` (time.monotonic()). The pages share one browser context, as tabs
-    do: the course's scripts are fetched and compiled once, as each learner's own browser
-    would have them cached after a first visit."""
+    """One chromium, a context (a profile of its own) per learner, all learners at once (or
+    spread over ``arrival`` s); stops at ``deadline`` (time.monotonic())."""
     from playwright.async_api import async_playwright
 
     records = [{"ready s": None, "ms": [], "errors": []} for _ in urls]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(ui.CHROMIUM), args=ui.FLAGS,
                                           headless=True)
-        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-        await context.route(ui.NOT_LOCAL, lambda route: route.abort())
-        tasks = [asyncio.create_task(learner(context, url, kind, seconds,
+        tasks = [asyncio.create_task(learner(browser, url, kind, seconds,
                                              arrival * i / len(urls), random.Random(i),
                                              records[i])) for i, url in enumerate(urls)]
         try:
@@ -273,7 +278,7 @@ async def room(urls: list[str], kind: str, seconds: float, arrival: float,
             for i, task in enumerate(tasks):
                 if task in late:
                     records[i]["errors"].append("the benchmark's deadline came first")
-        finally:  # the deadline, Ctrl-C or an error: every learner's page is closed
+        finally:  # the deadline, Ctrl-C or an error: every learner's context is closed
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
