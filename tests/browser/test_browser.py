@@ -9,6 +9,8 @@ import secrets
 import shutil
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,16 @@ def test_the_printed_lab_url_lands_on_lesson_0_with_the_course_in_view(page, tmp
         assert page.errors == []
     finally:
         stop(proc)
+
+
+def test_voila_without_its_token_shows_no_lesson(voila):
+    """The fixture's Voila asks for a token, as ``marginlab voila`` does: no token, no lesson
+    (and no kernel started for it)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    url = f"{voila['url']}/voila/render/04_one_losing_trade_drains_the_pool.ipynb"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.build_opener(NoRedirect).open(url, timeout=20)
+    assert refused.value.code in (302, 403)
