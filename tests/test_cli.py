@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -17,11 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import free_port, listening, start_printing_url
 
 from marginlab.course import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-URL = re.compile(r"(http://127\.0\.0\.1:\d+/\S*\?token=[0-9a-f]+)")
 
 
 def files_under(folder: Path) -> list[str]:
@@ -132,6 +129,51 @@ def test_tasks_lab_is_marginlab_lab_on_the_checkout():
     assert '[str(PY), "-m", "marginlab", "lab"]' in lab and "os.execv" in lab
 
 
+# --- a class on one Voila server -------------------------------------------------------------
+LESSON_4 = next((ROOT / "lessons").glob("04_*.ipynb")).name
+
+
+def option(command: list[str], name: str) -> str:
+    found = [a.split("=", 1)[1] for a in command if a.startswith(f"--{name}=")]
+    assert len(found) == 1, (name, command)
+    return found[0]
+
+
+def test_a_room_warms_one_kernel_per_learner_for_its_lesson_only(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "become", lambda command, cwd: calls.append(command) or 0)
+    assert cli.main(["voila", str(tmp_path / "course"), "--room", "30", "--lesson", "4"]) == 0
+    command = calls[0]
+    assert option(command, "preheat_kernel") == "True"
+    pools = json.loads(option(command, "VoilaKernelManager.kernel_pools_config"))
+    assert pools == {"default": {"pool_size": 0}, LESSON_4: {"pool_size": 30}}
+    assert option(command, "VoilaKernelManager.fill_delay") == "600"  # refill after 10 minutes
+    assert option(command, "MappingKernelManager.cull_idle_timeout") == "900"  # 15 minutes
+    assert option(command, "MappingKernelManager.cull_connected") == "False"
+    assert "--Voila.auto_token=True" in command  # a room still asks for the token
+    assert (tmp_path / "course" / "lessons" / LESSON_4).is_file()
+
+
+def test_without_room_voila_warms_nothing(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "become", lambda command, cwd: calls.append(command) or 0)
+    assert cli.main(["voila", str(tmp_path / "course")]) == 0
+    assert not [a for a in calls[0] if "preheat" in a or "pool" in a or "cull" in a]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--room", "0"], "at least 1"),
+    (["--room", "-3"], "at least 1"),
+    (["--room", "30", "--lesson", "42"], "no lesson '42'"),
+    (["--room", "30", "--lesson", "../04_one"], "give its number"),
+])
+def test_a_room_that_cannot_be_is_refused_before_anything_is_copied(tmp_path, capsys, argv,
+                                                                    words):
+    err = refused(capsys, "voila", str(tmp_path / "course"), *argv, "--dry-run")
+    assert words in err
+    assert not (tmp_path / "course").exists()
+
+
 def test_in_a_checkout_the_file_browser_hides_the_build():
     command = cli.server_command("lab", ROOT)
     [hide] = [a for a in command if a.startswith("--ContentsManager.hide_globs=")]
@@ -145,34 +187,6 @@ def test_in_a_checkout_the_file_browser_hides_the_build():
 
 
 # --- real servers ----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def start(args, log: Path, cwd: Path, env=None):
-    """Start a server; return (process, the URL it printed)."""
-    handle = log.open("w")
-    proc = subprocess.Popen([str(a) for a in args], cwd=cwd, stdout=handle,
-                            stderr=subprocess.STDOUT, env=env or os.environ.copy())
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        found = URL.search(log.read_text())
-        if found:
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"no URL with a token printed:\n{log.read_text()[-2000:]}")
-
-
 def status(url: str) -> int:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -200,8 +214,9 @@ def stop_by_pid(proc, port: int) -> None:
 
 def test_voila_asks_for_a_token_and_stops_with_its_pid(tmp_path):
     port = free_port()
-    proc, url = start([sys.executable, "-m", "marginlab", "voila", tmp_path / "course",
-                       "--port", port], tmp_path / "voila.log", tmp_path)
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "voila",
+                                    tmp_path / "course", "--port", port],
+                                   tmp_path / "voila.log", cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         token = url.split("token=")[1]
@@ -215,11 +230,34 @@ def test_voila_asks_for_a_token_and_stops_with_its_pid(tmp_path):
 
 def test_lab_opens_lesson_0_and_stops_with_its_pid(tmp_path):
     port = free_port()
-    proc, url = start([sys.executable, "-m", "marginlab", "lab", tmp_path / "course",
-                       "--port", port], tmp_path / "lab.log", tmp_path)
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "lab",
+                                    tmp_path / "course", "--port", port],
+                                   tmp_path / "lab.log", cwd=tmp_path)
     try:
         assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/lessons/00_start_here.ipynb?")
         assert status(url) == 200
         assert status(f"http://127.0.0.1:{port}/api/contents") == 403  # no token, no files
+    finally:
+        stop_by_pid(proc, port)
+
+
+def test_voila_room_serves_the_lesson_from_its_warm_pool(tmp_path):
+    """The options are ones Voila understands: the pool is filled, the page is served from it,
+    culling is on."""
+    port = free_port()
+    log = tmp_path / "voila.log"
+    proc, url = start_printing_url([sys.executable, "-m", "marginlab", "voila",
+                                    tmp_path / "course", "--port", port, "--room", "1"],
+                                   log, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 90
+        while "is filled with 1 kernel" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        token = url.split("token=")[1]
+        page = f"http://127.0.0.1:{port}/voila/render/{LESSON_4}?token={token}"
+        assert status(page) == 200
+        text = log.read_text()
+        assert "Using pre-heated kernel" in text and LESSON_4 in text
+        assert "Culling kernels with idle durations > 900 seconds at 60 second intervals" in text
     finally:
         stop_by_pid(proc, port)

@@ -3,6 +3,7 @@
     marginlab copy ~/margin-course       # lessons/ and exercises/; never overwrites your work
     marginlab lab ~/margin-course        # copy (if needed), then JupyterLab at lesson 0
     marginlab voila ~/margin-course      # copy (if needed), then Voila: the lessons as apps
+    marginlab voila ~/margin-course --room 30 --lesson 4   # a class of 30 opening lesson 4
     marginlab versions                   # what to paste into a bug report
 
 ``python -m marginlab ...`` does the same. Servers listen on 127.0.0.1 only, and both ask for a
@@ -41,8 +42,48 @@ HIDDEN = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info", "art
 PACKAGED = Path(__file__).resolve().parent / "content"  # where a wheel keeps the notebooks
 
 
-class CopyRefused(Exception):
+class CommandRefused(Exception):
+    """``marginlab`` will not do that; the message says why and what to do."""
+
+
+class CopyRefused(CommandRefused):
     """``marginlab copy`` will not write there; the message says why and what to do."""
+
+
+# a class on one Voila server (measured by benchmarks/bench_classroom.py, README "Running a
+# class"): kernels idle this long whose page is gone are shut down
+ROOM_CULL_IDLE_S = 900
+ROOM_CULL_EVERY_S = 60
+# a kernel taken from the pool is replaced this long after. Voila's default (1 s) runs the
+# lesson again in N new kernels while the class is still opening it: a class of 20 joining at
+# once on 2 cores waited 55 s instead of 28 s. After 60 s the refills landed while the class
+# moved sliders (p95 4.6 s, 5 presses without a picture). Measured by bench_classroom.py.
+ROOM_FILL_DELAY_S = 600
+CULL_OPTIONS = [f"--MappingKernelManager.cull_idle_timeout={ROOM_CULL_IDLE_S}",
+                f"--MappingKernelManager.cull_interval={ROOM_CULL_EVERY_S}",
+                "--MappingKernelManager.cull_connected=False"]
+
+
+def room_options(learners: int, lesson: str, fill_delay: float = ROOM_FILL_DELAY_S) -> list[str]:
+    """Voila options for a class of ``learners`` opening ``lesson`` (a file name in the folder
+    Voila serves): ``learners`` kernels that have already run the lesson wait in a pool, so a
+    page shows its app at once instead of running the lesson in a fresh kernel (about 3 s of
+    CPU each, all at the same time when a class opens it); other lessons start cold, as usual.
+    A kernel taken from the pool is replaced ``fill_delay`` s later (:data:`ROOM_FILL_DELAY_S`);
+    until then a page opened after the pool is used up (a reload takes a kernel too) waits for
+    that replacement: give ``learners`` a few more than the class. Kernels idle for
+    :data:`ROOM_CULL_IDLE_S` s with no page connected (a closed laptop never says goodbye) are
+    shut down; a page left open is never culled (``cull_connected=False``).
+    Voila: ``--preheat_kernel``, ``VoilaKernelManager.kernel_pools_config`` and ``fill_delay``
+    (https://voila.readthedocs.io/en/stable/customize.html#preheated-kernels); Jupyter Server:
+    ``MappingKernelManager.cull_idle_timeout``, ``cull_interval``, ``cull_connected``
+    (https://voila.readthedocs.io/en/stable/customize.html#cull-idle-kernels)."""
+    if learners < 1:
+        raise CommandRefused(f"--room {learners}: give the number of learners, at least 1.")
+    pools = {"default": {"pool_size": 0}, lesson: {"pool_size": learners}}
+    return ["--preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
+            f"--VoilaKernelManager.fill_delay={fill_delay:g}", *CULL_OPTIONS]
 
 
 def course_source() -> Path:
@@ -212,7 +253,21 @@ def server_command(tool: str, folder: Path, port: int | None = None) -> list[str
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def lesson_file(folder: Path, lesson: str) -> str:
+    """The file name in ``folder`` of lesson ``lesson`` (its number, ``4`` or ``04``, or its
+    file name), or :class:`CommandRefused`."""
+    names = sorted(p.name for p in folder.glob("*.ipynb"))
+    if lesson in names:
+        return lesson
+    if lesson.isdigit():
+        found = [n for n in names if n.startswith(f"{int(lesson):02d}_")]
+        if found:
+            return found[0]
+    raise CommandRefused(f"no lesson {lesson!r} in {folder}: give its number (for example "
+                         f"--lesson 4) or one of {', '.join(names) or 'its notebooks'}.")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="marginlab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("copy", help="copy lessons/ and exercises/ into a folder")
@@ -223,9 +278,36 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("dest", nargs="?", help="copy the course here first (default: in place)")
         p.add_argument("--port", type=int, help="the port to listen on (default: the server's)")
         p.add_argument("--dry-run", action="store_true", help="print the command, do not run")
+        if tool == "voila":
+            p.add_argument("--room", type=int, metavar="N",
+                           help="a class of N learners opening --lesson together: N kernels "
+                                "run the lesson ahead; idle kernels of closed pages are shut "
+                                f"down after {ROOM_CULL_IDLE_S // 60} min")
+            p.add_argument("--lesson", default="4", help="the lesson of --room (default: 4)")
     sub.add_parser("versions", help="print versions for a bug report")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _serve(args) -> int:
+    room, extra = getattr(args, "room", None), []
+    if room is not None:  # checked before anything is copied
+        lesson = lesson_file(course_source() / "lessons", args.lesson)
+        extra = room_options(room, lesson)
+    folder = _prepare(args.dest)
+    command = server_command(args.command, folder, args.port) + extra
+    if room is not None:
+        print(f"a class of {room}: {room} kernels run {lesson} before anyone opens it; learners "
+              f"open /voila/render/{lesson}?token=<the token printed below>")
+    print(shlex.join(command))
+    if args.dry_run:
+        return 0
+    if args.command == "lab":
+        write_lab_settings()
+    return become(command, folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         if args.command == "copy":
             _prepare(args.dest)
@@ -233,15 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, version in versions().items():
                 print(f"{name:<12} {version}")
         else:
-            folder = _prepare(args.dest)
-            command = server_command(args.command, folder, args.port)
-            print(shlex.join(command))
-            if args.dry_run:
-                return 0
-            if args.command == "lab":
-                write_lab_settings()
-            return become(command, folder)
-    except CopyRefused as err:
+            return _serve(args)
+    except CommandRefused as err:
         print(f"marginlab {args.command}: {err}", file=sys.stderr)
         return 1
     return 0

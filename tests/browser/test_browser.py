@@ -9,10 +9,12 @@ import secrets
 import shutil
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, start_printing_url
+from servers import free_port, start_printing_url, stop
 from ui import AppOnPage, median, plain, widget_errors
 
 from marginlab import ETH_PERP, isolated_liquidation_price
@@ -117,8 +119,8 @@ def test_jupyterlab_slider_latency_lesson_4(page, lab, artifacts):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_voila_renders_every_lesson_and_its_app_responds(page, voila, artifacts, lesson):
     opened = time.perf_counter()
-    page.goto(f"{voila['url']}/voila/render/{lesson}", wait_until="domcontentloaded",
-              timeout=120_000)
+    page.goto(f"{voila['url']}/voila/render/{lesson}?token={voila['token']}",
+              wait_until="domcontentloaded", timeout=120_000)
     app = AppOnPage(page)
     app.wait_ready(timeout=120_000)
     ready = artifacts / "voila-first-picture.json"  # page open -> the app's first picture
@@ -178,5 +180,17 @@ def test_the_printed_lab_url_lands_on_lesson_0_with_the_course_in_view(page, tmp
         page.screenshot(path=str(artifacts / "jupyterlab-printed-url.png"))
         assert page.errors == []
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
+
+
+def test_voila_without_its_token_shows_no_lesson(voila):
+    """The fixture's Voila asks for a token, as ``marginlab voila`` does: no token, no lesson
+    (and no kernel started for it)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    url = f"{voila['url']}/voila/render/04_one_losing_trade_drains_the_pool.ipynb"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.build_opener(NoRedirect).open(url, timeout=20)
+    assert refused.value.code in (302, 403)

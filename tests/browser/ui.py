@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 import statistics
+from pathlib import Path
 
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+# every request that would leave the machine (a regular expression is matched inside the
+# browser driver, so only those requests reach Python)
+NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:)")
 WIDGET_ERRORS = ("Error displaying widget", "Traceback (most recent call last)")
+IMAGE = "img.widget-image"  # an app's picture: its src changes on each redraw
+SLIDER = ".widget-slider"  # its handle is the first element with role "slider"
+# the picture has arrived and has been decoded
+IMAGE_SHOWN = "(img) => img.src && img.complete && img.naturalWidth > 0"
 
 # window.__latency: ms from the keydown to the app image's next src change
 ARM_LATENCY = """(img) => {
@@ -26,9 +37,9 @@ class AppOnPage:
     def __init__(self, page, root=None):
         self.page = page
         root = root or page  # JupyterLab: the notebook panel on show
-        self.image = root.locator("img.widget-image").first
+        self.image = root.locator(IMAGE).first
         self.handle = root.get_by_role("slider").first
-        self.slider = root.locator(".widget-slider").first
+        self.slider = root.locator(SLIDER).first
         self.message = self.image.locator("xpath=following-sibling::*[1]")
 
     def wait_ready(self, timeout=90_000) -> None:
@@ -38,8 +49,7 @@ class AppOnPage:
         self.slider.wait_for(state="visible", timeout=timeout)
         self.image.wait_for(state="visible", timeout=timeout)
         self.page.wait_for_function(
-            "(img) => img.src && img.complete && img.naturalWidth > 0",
-            arg=self.image.element_handle(), timeout=timeout)
+            IMAGE_SHOWN, arg=self.image.element_handle(), timeout=timeout)
 
     def value(self) -> float:
         return float(self.handle.get_attribute("aria-valuenow"))
