@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -125,6 +125,46 @@ def test_a_lone_leg_gives_the_one_way_cross_price():
     assert cents(hedge.liquidation_price(B)) == D("25100.40")
     one_way = ml.cross_liquidation_price("long", "0.02", 50_000, 500, BTC, ml.BINANCE)
     assert hedge.liquidation_price(B, "LONG") == one_way
+
+
+# brackets close together, so that a leg's notional at the answer often sits in another one
+DENSE_BRACKETS = [(0, "0.004", 125), (5_000, "0.005", 100), (20_000, "0.01", 50),
+                  (60_000, "0.025", 20)]
+DENSE = ml.linear_perp("BTCUSDT", DENSE_BRACKETS, tick_size="0.1", lot_size="0.001",
+                       taker_fee="0.0005", maker_fee=0)
+
+
+def ref_mm(q, basis, fee):
+    """Binance's bracket rule written out: MM = N * MMR_n - cum_n (+ N * fee), N = Q * basis,
+    cum_n = cum_{n-1} + floor_n * (MMR_n - MMR_{n-1})."""
+    notional, cum, prev, out = q * basis, D(0), D(0), None
+    for floor, mmr, _ in DENSE_BRACKETS:
+        floor, mmr = D(floor), D(mmr)
+        cum += floor * (mmr - prev)
+        prev = mmr
+        if notional >= floor:
+            out = notional * mmr - cum
+    return out + notional * fee
+
+
+@given(rules=st.sampled_from([ml.BINANCE, ml.BYBIT]), q_l=st.integers(1, 2_000),
+       q_s=st.integers(1, 2_000), ep_l=st.integers(5_000, 60_000), ep_s=st.integers(5_000, 60_000),
+       wallet=st.integers(0, 20_000), other=st.integers(-3_000, 3_000),
+       mark=st.integers(1_000, 100_000))
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_hedge_liquidation_price_round_trip(rules, q_l, q_s, ep_l, ep_s, wallet, other, mark):
+    """At the answer the bucket's equity equals the legs' maintenance margins (each on its own
+    bracket; on the mark for Binance, on the entry value plus the fee to close for Bybit)."""
+    q_l, q_s = D(q_l) / 100, D(q_s) / 100
+    lp = ml.hedge_liquidation_price(q_l, ep_l, q_s, ep_s, wallet, DENSE, rules,
+                                    other_upnl=other, other_mm=0, mark=mark)
+    assume(lp is not None)
+    equity = wallet + other + q_l * (lp - ep_l) - q_s * (lp - ep_s)
+    if rules is ml.BINANCE:
+        mm = ref_mm(q_l, lp, D(0)) + ref_mm(q_s, lp, D(0))
+    else:
+        mm = ref_mm(q_l, D(ep_l), DENSE.taker_fee) + ref_mm(q_s, D(ep_s), DENSE.taker_fee)
+    assert abs(equity - mm) <= D("1e-12") * max(abs(mm), D(1))
 
 
 # --- isolated legs --------------------------------------------------------------------------
@@ -248,6 +288,23 @@ def test_adl_takes_the_opposite_leg_of_a_hedge_account():
     assert [e.trader for e in adl] == ["hana"] and adl[0].quantity == 1  # buys 1 BTC back
     assert hana.position(B, "SHORT").quantity == 1  # 2 - bob's 1
     assert hana.position(B, "LONG").quantity == D("0.5")  # the same side as bob: untouched
+
+
+def test_open_interest_sharing_counts_both_legs_of_a_hedge():
+    # Drift-style: each unit of base, long or short, pays |loss| / (|base_long| + |base_short|)
+    rules = ml.BINANCE.but(name="Drift-style", loss_sharing="socialize_open_interest")
+    ex = ml.Exchange(contracts=[BTC], rules=rules, marks={B: 50_000})
+    bob = ex.open_account("bob", deposit=1_000, leverage=50)
+    bob.buy(B, 1)
+    hana = ex.open_account("hana", deposit=100_000, position_mode="hedge")
+    hana.buy(B, "0.5", position_side="LONG")
+    hana.sell(B, 2, position_side="SHORT")
+    before = hana.wallet_balance
+    ex.set_mark(B, 45_000)  # bob: 1,000 - 1 * 5,000 = -4,000, nobody else holds BTCUSDT
+    per_unit = D(4_000) / (D("0.5") + 2)  # 1,600 USDT per BTC of open interest
+    paid = sorted(-e.amount for e in ex.events.of_kind("socialized loss"))
+    assert paid == [D("0.5") * per_unit, 2 * per_unit]  # 800 by the long leg, 3,200 the short
+    assert hana.wallet_balance == before - 4_000
 
 
 def test_funding_pays_each_leg():
