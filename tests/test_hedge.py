@@ -127,6 +127,12 @@ def test_a_lone_leg_gives_the_one_way_cross_price():
     assert hedge.liquidation_price(B, "LONG") == one_way
 
 
+FEE_BTC = ml.linear_perp("BTCUSDT", [(0, "0.004", 125), (50_000, "0.005", 100),
+                                     (250_000, "0.01", 50)], tick_size="0.1", lot_size="0.001",
+                         taker_fee="0.0005", maker_fee="0.0002")
+FEE_ETH = ml.linear_perp("ETHUSDT", [(0, "0.005", 100), (20_000, "0.01", 50)],
+                         tick_size="0.01", lot_size="0.01", taker_fee="0.0005",
+                         maker_fee="0.0002")
 # brackets close together, so that a leg's notional at the answer often sits in another one
 DENSE_BRACKETS = [(0, "0.004", 125), (5_000, "0.005", 100), (20_000, "0.01", 50),
                   (60_000, "0.025", 20)]
@@ -320,16 +326,53 @@ def test_funding_pays_each_leg():
     assert sorted(paid) == [-5, 2]
 
 
+@given(mode=st.sampled_from(["cross", "isolated"]), fund=st.sampled_from([0, 100_000]),
+       steps=st.lists(st.tuples(st.sampled_from([B, E_]), st.integers(-40, 60),
+                                st.integers(-1_500, 1_500)), min_size=1, max_size=12))
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+def test_a_hedge_account_with_one_leg_per_symbol_is_a_one_way_account(mode, fund, steps):
+    """Long BTC and short ETH, traded as legs or as one-way positions, on the same marks:
+    the same money everywhere, the same positions, the same liquidations."""
+    exs, accts = [], []
+    for pm in ("one_way", "hedge"):
+        ex = ml.Exchange(contracts=[FEE_BTC, FEE_ETH], insurance_fund=fund,
+                         marks={B: 50_000, E_: 2_000})
+        ex.open_account("other", deposit=50_000).sell(B, 1)  # an ADL counterparty
+        acct = ex.open_account("t", deposit=3_000, mode=mode, leverage=20, position_mode=pm)
+        exs.append(ex)
+        accts.append(acct)
+    for symbol, lots, bps in steps:
+        spec = exs[0].contract(symbol)
+        side, sign = ("LONG", 1) if symbol == B else ("SHORT", -1)
+        q = abs(lots) * spec.lot_size * (10 if symbol == B else 100)
+        opening = lots > 0
+        outcomes = []
+        for ex, acct in zip(exs, accts, strict=True):
+            kw = {"position_side": side} if acct.position_mode == "hedge" else {}
+            trade = acct.buy if (sign > 0) == opening else acct.sell
+            try:
+                held = sum((p.quantity for p in acct.legs(symbol)), D(0))
+                if q > 0 and (opening or q <= held):  # never ask a one-way account to flip
+                    trade(symbol, q, **kw)
+                outcomes.append("ok")
+            except E.MarginLabError as err:
+                outcomes.append(type(err).__name__)
+            mark = floor_to(ex.marks[symbol] * (10_000 + bps) / 10_000, spec.tick_size)
+            ex.set_mark(symbol, max(mark, spec.tick_size))
+        assert outcomes[0] == outcomes[1]
+        one, two = exs
+        assert one.ledger.balance("t:wallet") == two.ledger.balance("t:wallet")
+        assert accts[0].total_balance == accts[1].total_balance
+        for place in (ml.INSURANCE_FUND, ml.FEE_POOL, ml.COUNTERPARTIES, "other:wallet"):
+            assert one.ledger.balance(place) == two.ledger.balance(place)
+        assert [(p.symbol, p.size, p.entry_price) for p in accts[0].legs(B) + accts[0].legs(E_)] \
+            == [(p.symbol, p.size, p.entry_price) for p in accts[1].legs(B) + accts[1].legs(E_)]
+
+
 # --- conservation over random hedge trades and marks -------------------------------------------
 SIDES = st.sampled_from(["LONG", "SHORT"])
 SYMS = st.sampled_from([B, E_])
 NAMES = st.sampled_from(["hc", "hi", "oc", "oi"])
-FEE_BTC = ml.linear_perp("BTCUSDT", [(0, "0.004", 125), (50_000, "0.005", 100),
-                                     (250_000, "0.01", 50)], tick_size="0.1", lot_size="0.001",
-                         taker_fee="0.0005", maker_fee="0.0002")
-FEE_ETH = ml.linear_perp("ETHUSDT", [(0, "0.005", 100), (20_000, "0.01", 50)],
-                         tick_size="0.01", lot_size="0.01", taker_fee="0.0005",
-                         maker_fee="0.0002")
 
 
 class HedgeConservation(RuleBasedStateMachine):
