@@ -38,6 +38,7 @@ from .engine.exchange import Exchange
 from .engine.formulas import (
     bankruptcy_price,
     cross_liquidation_price,
+    hedge_liquidation_price,
     initial_margin,
     isolated_liquidation_price,
     liquidation_price,
@@ -54,7 +55,7 @@ from .engine.money import (
     LIQUIDATORS,
     Ledger,
 )
-from .engine.position import CROSS, ISOLATED, LONG, SHORT, Position
+from .engine.position import CROSS, HEDGE, ISOLATED, LONG, ONE_WAY, SHORT, Position
 from .engine.risk import Risk, bucket_risk, maintenance_margin
 from .engine.rules import ALL_AT_ONCE_RULES as ALL_AT_ONCE
 from .engine.rules import (
@@ -77,6 +78,7 @@ __all__ = [
     "ContractSpec", "MarginTier", "hyperliquid_perp", "linear_perp", "make_tiers",
     "COUNTERPARTIES", "FEE_POOL",
     "INSURANCE_FUND", "Exchange", "bankruptcy_price", "cross_liquidation_price",
+    "hedge_liquidation_price", "ONE_WAY", "HEDGE",
     "isolated_liquidation_price", "liquidation_price", "max_open_quantity", "initial_margin",
     "position_margin", "order_cost", "required_initial_margin", "Ledger", "CROSS", "ISOLATED",
     "LONG", "SHORT", "Position",

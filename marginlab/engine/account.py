@@ -1,4 +1,11 @@
-"""A trader's account: a cross wallet, isolated margins, and at most one position per symbol.
+"""A trader's account: a cross wallet, isolated margins, and its positions.
+
+In one-way mode (the default) an account holds at most one position per symbol; in hedge mode
+(``position_mode="hedge"``) a LONG and a SHORT leg per symbol, each a position of its own, keyed
+``"<symbol>:LONG"`` / ``"<symbol>:SHORT"`` in :attr:`Account.positions` (see
+:mod:`.position`). Orders then name their leg: ``buy(s, q, position_side="LONG")`` opens or adds
+to the long leg, ``sell(s, q, position_side="LONG")`` reduces it, and the reverse for SHORT
+(Binance USDⓈ-M "Position Mode"; Bybit and OKX hedge mode work the same way).
 
 Balances (all in USDT)::
 
@@ -22,16 +29,34 @@ from . import numbers, rulebook
 from .errors import (
     InsufficientMarginError,
     InvalidLeverageError,
+    InvalidQuantityError,
     MarginModeError,
     NoPositionError,
+    PositionModeError,
     ReduceTooLargeError,
     WouldLiquidateError,
 )
 from .events import qty, usd
-from .formulas import solve_bankruptcy_price, solve_liquidation_price
+from .formulas import (
+    solve_bankruptcy_price,
+    solve_legs_bankruptcy_price,
+    solve_legs_liquidation_price,
+    solve_liquidation_price,
+)
 from .money import FEE_POOL, money
 from .numbers import ZERO, amount, exact
-from .position import CROSS, ISOLATED, Position
+from .position import (
+    BOTH,
+    CROSS,
+    HEDGE,
+    ISOLATED,
+    LEG_SIGN,
+    ONE_WAY,
+    Position,
+    check_position_mode,
+    check_position_side,
+    position_key,
+)
 from .risk import Risk, bucket_risk, closing_fee_rate, maintenance_margin
 
 MODES = (CROSS, ISOLATED)
@@ -44,17 +69,43 @@ def _f(x) -> float:
 
 class Account:
     """Open with :meth:`Exchange.open_account`; trade with :meth:`buy`, :meth:`sell`,
-    :meth:`close`; manage isolated margin with :meth:`add_margin` and :meth:`remove_margin`."""
+    :meth:`close`; manage isolated margin with :meth:`add_margin` and :meth:`remove_margin`.
+    ``positions`` maps each position's key (its symbol, or "<symbol>:<LEG>" in hedge mode) to it.
+    """
 
     @exact
-    def __init__(self, exchange, trader: str, mode: str = CROSS, leverage=10):
+    def __init__(self, exchange, trader: str, mode: str = CROSS, leverage=10,
+                 position_mode: str = ONE_WAY):
         if not isinstance(mode, str) or mode not in MODES:
             raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
         self.exchange = exchange
         self.trader = trader
         self.mode = mode
         self.leverage = numbers.leverage(leverage)
+        self._position_mode = check_position_mode(position_mode)
         self.positions: dict[str, Position] = {}
+
+    @property
+    def position_mode(self) -> str:
+        """``"one_way"`` (one position per symbol) or ``"hedge"`` (a LONG and a SHORT leg)."""
+        return self._position_mode
+
+    @position_mode.setter
+    def position_mode(self, value) -> None:
+        new = check_position_mode(value)
+        if new != self._position_mode and self.positions:
+            raise PositionModeError(
+                f"{self.trader} has {len(self.positions)} open position(s): close them all "
+                f"before switching to {new} mode (Binance refuses the switch too)")
+        self._position_mode = new
+
+    def _side(self, position_side) -> str:
+        """The position side an order or question names (see :func:`check_position_side`)."""
+        return check_position_side(self._position_mode, position_side)
+
+    def legs(self, symbol: str) -> list[Position]:
+        """The open positions of ``symbol``: its one position (one-way) or its legs (hedge)."""
+        return [p for _, p in sorted(self.positions.items()) if p.symbol == symbol]
 
     def __repr__(self) -> str:
         return (f"<Account {self.trader}: wallet {usd(self.wallet_balance)} USDT, "
@@ -65,14 +116,15 @@ class Account:
     def wallet_place(self) -> str:
         return f"{self.trader}:wallet"
 
-    def isolated_place(self, symbol: str) -> str:
-        return f"{self.trader}:isolated:{symbol}"
+    def isolated_place(self, key: str) -> str:
+        """``"<trader>:isolated:<key>"``, key the symbol or, in hedge mode, "<symbol>:<LEG>"."""
+        return f"{self.trader}:isolated:{key}"
 
-    def bucket_place(self, symbol: str) -> str:
-        """Where the collateral of the position in ``symbol`` lives."""
-        pos = self.positions.get(symbol)
+    def bucket_place(self, key: str) -> str:
+        """Where the collateral of the position ``key`` (its symbol in one-way mode) lives."""
+        pos = self.positions.get(key)
         if pos is not None and pos.mode == ISOLATED:
-            return self.isolated_place(symbol)
+            return self.isolated_place(key)
         return self.wallet_place
 
     # --- balances ------------------------------------------------------------------------------
@@ -84,15 +136,19 @@ class Account:
     def wallet_balance(self) -> Decimal:
         return self._ledger.balance(self.wallet_place)
 
-    def isolated_margin(self, symbol: str) -> Decimal:
-        return self._ledger.balance(self.isolated_place(symbol))
+    def isolated_margin(self, symbol: str, position_side=None) -> Decimal:
+        """The isolated margin of ``symbol``'s position (hedge mode: of its ``position_side``)."""
+        return self._margin(position_key(symbol, self._side(position_side)))
+
+    def _margin(self, key: str) -> Decimal:
+        return self._ledger.balance(self.isolated_place(key))
 
     @property
     @exact
     def total_balance(self) -> Decimal:
         """Wallet balance + every isolated margin: all the money the trader has here."""
         return self.wallet_balance + sum(
-            (self.isolated_margin(p.symbol) for p in self.isolated_positions), ZERO)
+            (self._margin(p.key) for p in self.isolated_positions), ZERO)
 
     @property
     def cross_positions(self) -> list[Position]:
@@ -115,30 +171,37 @@ class Account:
                            self._contracts(), self.exchange.rules)
 
     @exact
-    def isolated_risk(self, symbol: str) -> Risk:
+    def isolated_risk(self, symbol: str, position_side=None) -> Risk:
         """Risk of one isolated position, backed by its isolated margin only."""
-        pos = self.position(symbol)
+        pos = self.position(symbol, position_side)
         if pos.mode != ISOLATED:
-            raise MarginModeError(f"{symbol} is a cross position: it has no isolated bucket")
-        return bucket_risk(self.isolated_margin(symbol), [pos], self._marks(),
-                           self._contracts(), self.exchange.rules)
+            raise MarginModeError(f"{pos.key} is a cross position: it has no isolated bucket")
+        return self._isolated_risk(pos)
+
+    def _isolated_risk(self, pos: Position) -> Risk:
+        return bucket_risk(self._margin(pos.key), [pos], self._marks(), self._contracts(),
+                           self.exchange.rules)
 
     @exact
     def buckets(self) -> dict[str, Risk]:
         """``{"cross": risk, "isolated:ETH-PERP": risk, ...}``: the cross bucket and one bucket
-        per isolated position (see :meth:`bucket_key`)."""
+        per isolated position (see :meth:`bucket_key`; a hedge leg "isolated:ETH-PERP:LONG")."""
         out = {CROSS: self.cross_risk()}
         for p in self.isolated_positions:
-            out[self.bucket_key(p.symbol)] = self.isolated_risk(p.symbol)
+            out[self.bucket_key(p.key)] = self._isolated_risk(p)
         return out
 
-    def bucket_key(self, symbol: str) -> str:
-        """``"cross"`` for a cross position, ``"isolated:<symbol>"`` for an isolated one, so
-        that no symbol (not even one named "cross") can be mistaken for another bucket."""
-        return CROSS if self.position(symbol).mode == CROSS else f"{ISOLATED}:{symbol}"
+    def bucket_key(self, key: str) -> str:
+        """``"cross"`` for a cross position, ``"isolated:<key>"`` for an isolated one (key: the
+        symbol, or "<symbol>:<LEG>" in hedge mode), so that no symbol (not even one named
+        "cross") can be mistaken for another bucket."""
+        pos = self.positions.get(key) if isinstance(key, str) else None
+        if pos is None:
+            pos = self.position(key)  # raises the learner's error: unknown symbol, no position
+        return CROSS if pos.mode == CROSS else f"{ISOLATED}:{key}"
 
     def bucket_positions(self, key: str) -> list[Position]:
-        """The positions of bucket ``key``, by symbol."""
+        """The positions of bucket ``key``, by position key."""
         if key == CROSS:
             return self.cross_positions
         return [self.positions[key.removeprefix(f"{ISOLATED}:")]]
@@ -179,44 +242,92 @@ class Account:
         return self.cross_risk().margin_ratio
 
     # --- one position ---------------------------------------------------------------------------
-    def position(self, symbol: str) -> Position:
+    def position(self, symbol: str, position_side=None) -> Position:
+        """The open position of ``symbol`` (hedge mode: its ``position_side`` leg)."""
         self.exchange.contract(symbol)
+        key = position_key(symbol, self._side(position_side))
         try:
-            return self.positions[symbol]
+            return self.positions[key]
         except KeyError:
-            raise NoPositionError(f"{self.trader} has no open {symbol} position") from None
+            leg = "" if key == symbol else f" {key.rsplit(':', 1)[1]} leg"
+            raise NoPositionError(f"{self.trader} has no open {symbol}{leg} position") from None
+
+    def _named(self, symbol: str, position_side) -> list[Position]:
+        """The position named, or in hedge mode with no side named every leg of ``symbol``."""
+        if self._position_mode == HEDGE and position_side is None:
+            self.exchange.contract(symbol)
+            if not (legs := self.legs(symbol)):
+                raise NoPositionError(f"{self.trader} has no open {symbol} leg")
+            return legs
+        return [self.position(symbol, position_side)]
 
     @exact
-    def maintenance_margin(self, symbol: str) -> Decimal:
-        pos = self.position(symbol)
-        return maintenance_margin(pos, self._marks()[symbol], self.exchange.contract(symbol),
-                                  self.exchange.rules)
+    def maintenance_margin(self, symbol: str, position_side=None) -> Decimal:
+        """MM of the position (hedge mode without ``position_side``: the legs' MMs added)."""
+        return sum((maintenance_margin(p, self._marks()[symbol], self.exchange.contract(symbol),
+                                       self.exchange.rules)
+                    for p in self._named(symbol, position_side)), ZERO)
 
     def _others(self, pos: Position) -> tuple[Decimal, Decimal]:
         """(collateral + uPnL of the other positions in the bucket, their maintenance margin)."""
         if pos.mode == ISOLATED:
-            return self.isolated_margin(pos.symbol), ZERO
-        others = [p for p in self.cross_positions if p.symbol != pos.symbol]
+            return self._margin(pos.key), ZERO
+        return self._cross_without(lambda p: p.key == pos.key)
+
+    def _cross_without(self, leave_out) -> tuple[Decimal, Decimal]:
+        """(wallet + uPnL, MM) of the cross positions that ``leave_out(p)`` does not pick."""
+        others = [p for p in self.cross_positions if not leave_out(p)]
         r = bucket_risk(self.wallet_balance, others, self._marks(), self._contracts(),
                         self.exchange.rules)
         return r.equity, r.maintenance
 
+    def _cross_legs(self, symbol: str, position_side) -> list[Position] | None:
+        """Hedge mode, cross: every leg of ``symbol`` (they liquidate together); else None."""
+        legs = self._named(symbol, position_side)
+        if self._position_mode == ONE_WAY or legs[0].mode == ISOLATED:
+            if len(legs) > 1:
+                raise PositionModeError(
+                    f"{symbol}'s legs are isolated, each with its own price: name the leg with "
+                    f"position_side='LONG' or 'SHORT'")
+            return None
+        return self.legs(symbol)
+
     @exact
-    def liquidation_price(self, symbol: str) -> Decimal | None:
+    def liquidation_price(self, symbol: str, position_side=None) -> Decimal | None:
         """Where this position's bucket reaches margin ratio 100 %, others held at their marks.
 
         Isolated: from the isolated margin alone. Cross: from the wallet balance plus the other
         cross positions' uPnL minus their maintenance margin (so it moves when they move).
+        Hedge mode, cross: the one price of ``symbol`` at which its legs together liquidate the
+        cross bucket, Binance's formula with the L and S terms
+        (:func:`.formulas.solve_legs_liquidation_price`); an isolated leg: its own price.
         """
-        pos = self.position(symbol)
+        spec, rules = self.exchange.contract(symbol), self.exchange.rules
+        legs = self._cross_legs(symbol, position_side)
+        if legs is not None:
+            backing, tmm1 = self._cross_without(lambda p: p.symbol == symbol)
+            return solve_legs_liquidation_price(
+                [(p.sign, p.quantity, p.entry_price) for p in legs], backing - tmm1, spec, rules,
+                self._marks()[symbol])
+        pos = self.position(symbol, position_side)
         backing, other_mm = self._others(pos)
         return solve_liquidation_price(pos.sign, pos.quantity, pos.entry_price, backing - other_mm,
-                      self.exchange.contract(symbol), self.exchange.rules)
+                                       spec, rules)
 
     @exact
-    def bankruptcy_price(self, symbol: str) -> Decimal | None:
-        """Where this position's bucket equity is zero: EP - s * backing / Q."""
-        pos = self.position(symbol)
+    def bankruptcy_price(self, symbol: str, position_side=None) -> Decimal | None:
+        """Where this position's bucket equity is zero: EP - s * backing / Q (hedge mode,
+        cross: where the legs of ``symbol`` together take the cross bucket's equity to zero)."""
+        legs = self._cross_legs(symbol, position_side)
+        if legs is not None:
+            backing, _ = self._cross_without(lambda p: p.symbol == symbol)
+            return solve_legs_bankruptcy_price(
+                [(p.sign, p.quantity, p.entry_price) for p in legs], backing)
+        return self._leg_bankruptcy_price(self.position(symbol, position_side))
+
+    def _leg_bankruptcy_price(self, pos: Position) -> Decimal | None:
+        """EP - s * backing / Q, backing = the bucket's equity without ``pos`` (the other leg of
+        a hedge held at its mark)."""
         backing, _ = self._others(pos)
         return solve_bankruptcy_price(pos.sign, pos.quantity, pos.entry_price, backing)
 
@@ -250,23 +361,30 @@ class Account:
 
     # --- trading -------------------------------------------------------------------------------
     @exact
-    def buy(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
+    def buy(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False,
+            position_side=None):
         """Buy ``quantity`` (opens or adds to a long, reduces or flips a short).
 
         ``price`` defaults to the mark; ``leverage`` and ``mode`` to the account's defaults for
-        a new position (an open position keeps its own). Returns the realized PnL.
+        a new position (an open position keeps its own). Returns the realized PnL. Hedge mode:
+        ``position_side="LONG"`` opens or adds to the long leg, ``"SHORT"`` reduces the short
+        leg (never past zero).
         """
-        return self._trade(symbol, +1, quantity, price, leverage, mode, maker)
+        return self._trade(symbol, +1, quantity, price, leverage, mode, maker, position_side)
 
     @exact
-    def sell(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False):
-        """Sell ``quantity`` (opens or adds to a short, reduces or flips a long)."""
-        return self._trade(symbol, -1, quantity, price, leverage, mode, maker)
+    def sell(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False,
+             position_side=None):
+        """Sell ``quantity`` (opens or adds to a short, reduces or flips a long). Hedge mode:
+        ``position_side="SHORT"`` opens or adds to the short leg, ``"LONG"`` reduces the long."""
+        return self._trade(symbol, -1, quantity, price, leverage, mode, maker, position_side)
 
     @exact
-    def close(self, symbol: str, quantity=None, price=None, maker=False) -> Decimal:
-        """Close ``quantity`` of the position (all of it by default); never flips."""
-        pos = self.position(symbol)
+    def close(self, symbol: str, quantity=None, price=None, maker=False,
+              position_side=None) -> Decimal:
+        """Close ``quantity`` of the position (all of it by default); never flips. Hedge mode:
+        ``position_side`` names the leg."""
+        pos = self.position(symbol, position_side)
         spec = self.exchange.contract(symbol)
         q = pos.quantity if quantity is None else spec.check_quantity(quantity)
         if q > pos.quantity:
@@ -274,26 +392,31 @@ class Account:
                 f"cannot close {qty(q)} {spec.base}: the {symbol} {pos.side} is only "
                 f"{qty(pos.quantity)} {spec.base}"
             )
-        return self._trade(symbol, -pos.sign, q, price, None, None, maker)
+        return self._trade(symbol, -pos.sign, q, price, None, None, maker, position_side)
 
-    def _trade(self, symbol, direction, quantity, at_price, leverage, mode, maker) -> Decimal:
+    def _trade(self, symbol, direction, quantity, at_price, leverage, mode, maker,
+               position_side=None) -> Decimal:
         """A fill in four stages: read the order, check it, move the money, then liquidate
         whatever the new marks and balances call for."""
         ex = self.exchange
         spec = ex.contract(symbol)
         q = spec.check_quantity(quantity)
         p = ex.mark(symbol) if at_price is None else spec.check_price(at_price, "trade price")
-        pos = self.positions.get(symbol)
+        side = self._side(position_side)
+        key = position_key(symbol, side)
+        pos = self.positions.get(key)
+        self._check_leg_order(spec, side, direction, q, pos)
         mode, lev = self._mode_and_leverage(symbol, pos, mode, leverage, q * p)
+        self._check_leg_mode(symbol, side, mode)
         if pos is None:
-            new, realized, closed = Position(symbol, direction * q, p, lev, mode), ZERO, ZERO
+            new, realized, closed = Position(symbol, direction * q, p, lev, mode, side), ZERO, ZERO
         else:
             new, realized, closed = pos.apply_fill(direction * q, p)
             self._refuse_past_bankruptcy(pos, p, closed)
         opened = q - closed
         if opened > 0:  # the side that opens is checked against the tiers at its new size
             lev = spec.check_leverage(lev, new.quantity * p)
-            new = Position(symbol, new.size, new.entry_price, lev, mode)
+            new = Position(symbol, new.size, new.entry_price, lev, mode, side)
         fee_rate = spec.maker_fee if maker else spec.taker_fee
         with ex.atomic():
             ex.marks.setdefault(symbol, p)
@@ -305,10 +428,37 @@ class Account:
                 self._settle_close(pos, new, closed, realized, p, fee_rate)
             if opened > 0:
                 self._pay_for_open(new, opened, p, fee_rate)
-                self.positions[symbol] = new
-            self._refuse_if_liquidatable(symbol if new is not None else None)
+                self.positions[key] = new
+            self._refuse_if_liquidatable(key if new is not None else None)
             ex.run_liquidations()
         return realized
+
+    def _check_leg_order(self, spec, side: str, direction: int, q: Decimal, pos) -> None:
+        """Hedge mode: an order against its leg's side reduces that leg and may not exceed it
+        (a leg never flips; Binance's hedge-mode order rules)."""
+        if side == BOTH or direction == LEG_SIGN[side]:
+            return
+        verb, other = ("sell", "SHORT") if side == "LONG" else ("buy", "LONG")
+        if pos is None:
+            raise NoPositionError(
+                f"{self.trader} has no open {spec.symbol} {side} leg to reduce; to open a "
+                f"{other.lower()} leg, {verb} with position_side={other!r}")
+        if q > pos.quantity:
+            raise InvalidQuantityError(
+                f"cannot {verb} {qty(q)} {spec.base} against the {spec.symbol} {side} leg: it is "
+                f"only {qty(pos.quantity)} {spec.base}, and a hedge-mode leg never flips (to "
+                f"open the other side, {verb} with position_side={other!r})")
+
+    def _check_leg_mode(self, symbol: str, side: str, mode: str) -> None:
+        """Hedge mode: both legs of a symbol share one margin mode (Binance sets it per
+        symbol)."""
+        if side == BOTH:
+            return
+        other = self.positions.get(position_key(symbol, "SHORT" if side == "LONG" else "LONG"))
+        if other is not None and other.mode != mode:
+            raise MarginModeError(
+                f"the open {other.key} leg is {other.mode}: both legs of {symbol} use one "
+                f"margin mode; trade the {side} leg in {other.mode} mode")
 
     def _mode_and_leverage(self, symbol, pos, mode, leverage, notional):
         """The margin mode and leverage of the fill: an open position keeps its own."""
@@ -336,12 +486,12 @@ class Account:
         fall on others."""
         if closed == 0:
             return
-        bp = self.bankruptcy_price(pos.symbol)
+        bp = self._leg_bankruptcy_price(pos)
         if bp is not None and pos.sign * (p - bp) < 0:
             side = "sell" if pos.sign > 0 else "buy"
             where = "below" if pos.sign > 0 else "above"
             raise WouldLiquidateError(
-                f"refused: a {side} at {usd(p)} is {where} the {pos.symbol} {pos.side}'s "
+                f"refused: a {side} at {usd(p)} is {where} the {pos.key} {pos.side}'s "
                 f"bankruptcy price {usd(bp)}; the loss would exceed everything backing the "
                 f"position ({pos.mode} margin)"
             )
@@ -351,6 +501,8 @@ class Account:
         lev = (new or pos).leverage  # new is None only when pos is not
         what = f"{self.trader} {verb} {qty(q)} {spec.base} of {spec.symbol} at {usd(p)} " \
                f"({mode}, {lev:g}x)"
+        if (new or pos).position_side != BOTH:
+            what += f", {(new or pos).position_side} leg"
         if closed > 0:
             what += f", realizing {usd(realized)} USDT"
         if new is None:
@@ -360,13 +512,13 @@ class Account:
     def _settle_close(self, pos: Position, new, closed, realized, p, fee_rate):
         """Realized PnL and the closing fee go through the position's own bucket (paid out of
         its equity); an isolated bucket then gives back the margin of the part closed."""
-        place = self.bucket_place(pos.symbol)
-        self.exchange.settle_pnl(place, realized, f"realized PnL {pos.symbol}")
+        place = self.bucket_place(pos.key)
+        self.exchange.settle_pnl(place, realized, f"realized PnL {pos.key}")
         flat = new is None or new.sign != pos.sign
         if flat:
-            self.positions.pop(pos.symbol, None)  # flat before any new side is paid for
+            self.positions.pop(pos.key, None)  # flat before any new side is paid for
         else:
-            self.positions[pos.symbol] = new
+            self.positions[pos.key] = new
         equity = self._bucket_equity(pos)
         self._pay_fee(place, min(money(rulebook.notional_fee(closed, p, fee_rate)),
                                  max(ZERO, equity)), pos.symbol)
@@ -374,15 +526,15 @@ class Account:
             left = self._ledger.balance(place)
             release = left if flat else left * closed / pos.quantity
             self._ledger.transfer(place, self.wallet_place, max(ZERO, release),
-                                  f"release isolated margin {pos.symbol}")
+                                  f"release isolated margin {pos.key}")
 
     def _bucket_equity(self, pos: Position) -> Decimal:
         """Equity of the bucket that backed ``pos`` (which may be closed by now)."""
         if pos.mode == CROSS:
             return self.cross_risk().equity
-        if pos.symbol in self.positions:
-            return self.isolated_risk(pos.symbol).equity
-        return self.isolated_margin(pos.symbol)
+        if pos.key in self.positions:
+            return self._isolated_risk(self.positions[pos.key]).equity
+        return self._margin(pos.key)
 
     def _pay_for_open(self, new: Position, opened, p, fee_rate):
         """The order cost (initial margin Q*P/L + the fee to open + the fee to close where the
@@ -401,8 +553,8 @@ class Account:
             )
         self._pay_fee(self.wallet_place, fee, new.symbol)
         if new.mode == ISOLATED:
-            self._ledger.transfer(self.wallet_place, self.isolated_place(new.symbol), im,
-                                  f"isolated margin {new.symbol}")
+            self._ledger.transfer(self.wallet_place, self.isolated_place(new.key), im,
+                                  f"isolated margin {new.key}")
 
     def _pay_fee(self, place, fee, symbol):
         paid = self._ledger.transfer(place, FEE_POOL, fee, f"trading fee {symbol}",
@@ -412,12 +564,13 @@ class Account:
                 "fee", f"{self.trader} pays {usd(paid)} USDT trading fee on {symbol}",
                 trader=self.trader, symbol=symbol, amount=-paid)
 
-    def _refuse_if_liquidatable(self, symbol):
-        """After a user action the touched bucket must stay above maintenance margin."""
-        pos = self.positions.get(symbol) if symbol else None
+    def _refuse_if_liquidatable(self, key):
+        """After a user action the touched bucket (position ``key``) must stay above
+        maintenance margin."""
+        pos = self.positions.get(key) if key else None
         checks = [(self.cross_risk(), "cross margin")]
         if pos is not None and pos.mode == ISOLATED:
-            checks.append((self.isolated_risk(symbol), f"isolated {symbol} position"))
+            checks.append((self._isolated_risk(pos), f"isolated {key} position"))
         for risk, where in checks:
             if risk.is_liquidatable:
                 raise WouldLiquidateError(
@@ -427,10 +580,12 @@ class Account:
                 )
 
     @exact
-    def deleverage(self, symbol: str, take: Decimal, at_price: Decimal, rank: int) -> Decimal:
-        """Auto-deleveraging: close ``take`` of this position at ``at_price`` (the bankrupt
-        trader's bankruptcy price), without fee. Returns the realized PnL."""
-        pos = self.positions[symbol]
+    def deleverage(self, key: str, take: Decimal, at_price: Decimal, rank: int) -> Decimal:
+        """Auto-deleveraging: close ``take`` of position ``key`` (its symbol in one-way mode) at
+        ``at_price`` (the bankrupt trader's bankruptcy price), without fee. Returns the realized
+        PnL."""
+        pos = self.positions[key]
+        symbol = pos.symbol
         new, realized, closed = pos.apply_fill(-pos.sign * take, at_price)
         self._settle_close(pos, new, closed, realized, at_price, ZERO)
         self.exchange.events.append(
@@ -441,86 +596,89 @@ class Account:
             price=at_price, amount=realized)
         return realized
 
-    def positions_in_bucket(self, symbol: str) -> list[Position]:
-        """The positions sharing collateral with ``symbol``'s: all cross ones, or just it."""
-        return self.bucket_positions(self.bucket_key(symbol))
+    def positions_in_bucket(self, key: str) -> list[Position]:
+        """The positions sharing collateral with position ``key``: all cross ones, or just it."""
+        return self.bucket_positions(self.bucket_key(key))
 
     # --- isolated margin -----------------------------------------------------------------------
-    def _isolated(self, symbol: str) -> Position:
-        pos = self.position(symbol)
+    def _isolated(self, symbol: str, position_side=None) -> Position:
+        pos = self.position(symbol, position_side)
         if pos.mode != ISOLATED:
             raise MarginModeError(
-                f"{symbol} is a cross position: the whole wallet already backs it, so there is "
+                f"{pos.key} is a cross position: the whole wallet already backs it, so there is "
                 f"no isolated margin to add or remove"
             )
         return pos
 
     @exact
-    def add_margin(self, symbol: str, value) -> Decimal:
+    def add_margin(self, symbol: str, value, position_side=None) -> Decimal:
         """Move ``value`` USDT from the wallet into an isolated position's margin (pushes its
-        liquidation price away)."""
-        self._isolated(symbol)
+        liquidation price away). Hedge mode: ``position_side`` names the leg."""
+        key = self._isolated(symbol, position_side).key
         v = self._within_available(amount(value, "margin to add", allow_zero=False), "add")
         with self.exchange.atomic():
-            v = self._ledger.transfer(self.wallet_place, self.isolated_place(symbol), v,
-                                      f"add margin {symbol}")
-            self._refuse_if_liquidatable(symbol)  # the wallet gave it: cross must stay safe
+            v = self._ledger.transfer(self.wallet_place, self.isolated_place(key), v,
+                                      f"add margin {key}")
+            self._refuse_if_liquidatable(key)  # the wallet gave it: cross must stay safe
             self.exchange.events.append(
-                "margin", f"{self.trader} adds {usd(v)} USDT margin to isolated {symbol}",
+                "margin", f"{self.trader} adds {usd(v)} USDT margin to isolated {key}",
                 trader=self.trader, symbol=symbol, amount=v)
         return v
 
     @exact
-    def max_removable_margin(self, symbol: str) -> Decimal:
+    def max_removable_margin(self, symbol: str, position_side=None) -> Decimal:
         """isolated margin + min(0, uPnL) - initial requirement at the mark (not below zero)."""
-        self._isolated(symbol)
-        return max(ZERO, self.isolated_risk(symbol).available)
+        return max(ZERO, self._isolated_risk(self._isolated(symbol, position_side)).available)
 
     @exact
-    def remove_margin(self, symbol: str, value) -> Decimal:
+    def remove_margin(self, symbol: str, value, position_side=None) -> Decimal:
         """Move ``value`` USDT from an isolated position back to the wallet, down to its initial
         margin at most; refused if it would trigger liquidation."""
-        pos = self._isolated(symbol)
+        pos = self._isolated(symbol, position_side)
+        key = pos.key
         v = amount(value, "margin to remove", allow_zero=False)
-        if v > self.max_removable_margin(symbol):
+        most = max(ZERO, self._isolated_risk(pos).available)
+        if v > most:
             mark = self._marks()[symbol]
-            after = bucket_risk(self.isolated_margin(symbol) - v, [pos], {symbol: mark},
+            after = bucket_risk(self._margin(key) - v, [pos], {symbol: mark},
                                 self._contracts(), self.exchange.rules)
             cls = WouldLiquidateError if after.is_liquidatable else InsufficientMarginError
             raise cls(
-                f"cannot remove {usd(v)} USDT from isolated {symbol}: at most "
-                f"{usd(self.max_removable_margin(symbol))} USDT can go before the position "
+                f"cannot remove {usd(v)} USDT from isolated {key}: at most "
+                f"{usd(most)} USDT can go before the position "
                 f"falls below its initial margin"
                 + (" (this much would liquidate it at once)" if after.is_liquidatable else "")
             )
         with self.exchange.atomic():
-            v = self._ledger.transfer(self.isolated_place(symbol), self.wallet_place, v,
-                                      f"remove margin {symbol}")
-            self._refuse_if_liquidatable(symbol)  # entry-basis MM can exceed IM at the mark
+            v = self._ledger.transfer(self.isolated_place(key), self.wallet_place, v,
+                                      f"remove margin {key}")
+            self._refuse_if_liquidatable(key)  # entry-basis MM can exceed IM at the mark
             self.exchange.events.append(
-                "margin", f"{self.trader} removes {usd(v)} USDT margin from isolated {symbol}",
+                "margin", f"{self.trader} removes {usd(v)} USDT margin from isolated {key}",
                 trader=self.trader, symbol=symbol, amount=-v)
         return v
 
     # --- views ---------------------------------------------------------------------------------
     @exact
     def to_frame(self) -> pd.DataFrame:
-        """One row per open position, numbers as floats for display."""
+        """One row per open position (hedge mode: per leg, "<symbol>:<LEG>"), numbers as floats
+        for display."""
         rows = []
         marks = self._marks()
-        for symbol, pos in sorted(self.positions.items()):
-            mark = marks[symbol]
-            liq, bkr = self.liquidation_price(symbol), self.bankruptcy_price(symbol)
+        for key, pos in sorted(self.positions.items()):
+            mark, side = marks[pos.symbol], None if pos.position_side == BOTH else pos.position_side
+            liq = self.liquidation_price(pos.symbol, side)
+            bkr = self.bankruptcy_price(pos.symbol, side)
             rows.append({
-                "symbol": symbol, "mode": pos.mode, "side": pos.side,
+                "symbol": key, "mode": pos.mode, "side": pos.side,
                 "quantity": _f(pos.quantity), "entry price": _f(pos.entry_price),
                 "mark price": _f(mark), "notional": _f(pos.notional(mark)),
                 "leverage": _f(pos.leverage),
                 "unrealized PnL": _f(pos.unrealized_pnl(mark)),
                 "ROI %": _f(pos.roi(mark) * 100),
                 "initial margin": _f(pos.initial_margin(mark)),
-                "maintenance margin": _f(self.maintenance_margin(symbol)),
-                "isolated margin": _f(self.isolated_margin(symbol))
+                "maintenance margin": _f(self.maintenance_margin(pos.symbol, side)),
+                "isolated margin": _f(self._margin(key))
                 if pos.mode == ISOLATED else float("nan"),
                 "liquidation price": _f(liq) if liq is not None else float("nan"),
                 "bankruptcy price": _f(bkr) if bkr is not None else float("nan"),

@@ -61,6 +61,11 @@ class MarginModeError(MarginLabError):
     """Mixing margin modes on one position, or an isolated-only action on a cross position."""
 
 
+class PositionModeError(MarginModeError):
+    """An order that does not fit the account's position mode: a position side named in one-way
+    mode, none named in hedge mode, or a change of position mode with positions open."""
+
+
 class ConfigurationError(MarginLabError, ValueError):
     """A contract specification, tier table or venue rule that does not make sense."""
 

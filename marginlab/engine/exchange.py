@@ -127,10 +127,13 @@ class Exchange:
 
     # --- accounts ------------------------------------------------------------------------------
     @exact
-    def open_account(self, trader: str, deposit=0, mode: str = "cross", leverage=10):
+    def open_account(self, trader: str, deposit=0, mode: str = "cross", leverage=10,
+                     position_mode: str = "one_way"):
         """Open an account for ``trader``, credit ``deposit`` USDT to its wallet.
 
-        ``mode`` and ``leverage`` are the defaults for new positions of this account.
+        ``mode`` and ``leverage`` are the defaults for new positions of this account;
+        ``position_mode`` is ``"one_way"`` (one position per symbol) or ``"hedge"`` (a LONG and
+        a SHORT leg per symbol, see :class:`~.account.Account`).
         """
         if not isinstance(trader, str) or not trader.strip() or ":" in trader:
             raise InvalidTraderError(f"a trader name must be a non-empty text without ':', "
@@ -138,7 +141,8 @@ class Exchange:
         if trader in self.accounts:
             raise InvalidTraderError(f"{trader!r} already has an account on this exchange")
         with self.atomic():
-            acct = Account(self, trader, mode=mode, leverage=leverage)
+            acct = Account(self, trader, mode=mode, leverage=leverage,
+                           position_mode=position_mode)
             self.accounts[trader] = acct
             if amount(deposit, "deposit") > 0:
                 acct.deposit(deposit)
@@ -200,13 +204,10 @@ class Exchange:
             self.premiums[spec.symbol] = []
             self.events.append("funding rate", f"{symbol} funding rate {float(r) * 100:.4f}% "
                                f"{note}", symbol=symbol)
-            for acct in self.sorted_accounts():
-                pos = acct.positions.get(symbol)
-                if pos is None:
-                    continue
+            for acct, pos in [(a, p) for a in self.sorted_accounts() for p in a.legs(symbol)]:
                 payment = rulebook.funding_payment(pos.size, mark, r)  # > 0: the position pays
                 verb = "pays" if payment > 0 else "receives"
-                self.ledger.transfer(acct.bucket_place(symbol), COUNTERPARTIES, payment,
+                self.ledger.transfer(acct.bucket_place(pos.key), COUNTERPARTIES, payment,
                                      f"funding {symbol}", overdraft=True)
                 self.events.append(
                     "funding", f"{acct.trader} {verb} {usd(abs(payment))} USDT funding on "

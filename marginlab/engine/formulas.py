@@ -27,6 +27,16 @@ and MM_others are those of the other positions in the same cross bucket (0 when 
   An isolated position there holds its initial margin plus the fee to close (see
   :func:`position_margin`), which the fee in MM cancels: ``P = EP - s*(IM - tier MM) / Q``.
 
+**Hedge mode** (a LONG leg L and a SHORT leg S of one symbol in one cross bucket, next to a
+one-way position B elsewhere): each leg has its own tier and maintenance amount, and Binance's
+cross formula becomes::
+
+      P = (WB - TMM1 + UPNL1 + cum_B + cum_L + cum_S - s_B*Q_B*EP_B - Q_L*EP_L + Q_S*EP_S)
+          / (Q_B*MMR_B + Q_L*MMR_L + Q_S*MMR_S - s_B*Q_B - Q_L + Q_S)
+
+  (:func:`solve_legs_liquidation_price`, :func:`hedge_liquidation_price`), each leg's tier
+  being the one its own notional Q_i*P falls in at the answer.
+
 **Bankruptcy price**: where equity(P) = 0: ``P = EP - s*(collateral + UPNL_others) / Q``
 (:func:`marginlab.rulebook.bankruptcy_price`).
 
@@ -38,6 +48,7 @@ The prices come in order: bankruptcy <= liquidation <= entry for a long, reverse
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import product
 
 from . import rulebook
 from .contracts import ContractSpec
@@ -73,6 +84,80 @@ def solve_liquidation_price(sign: int, q: Decimal, ep: Decimal, k: Decimal,
         if q * p >= tier.floor and (cap is None or q * p < cap):
             return p
     return None
+
+
+def _legs_price(legs, k, tiers, fee) -> Decimal | None:
+    """P = (K + sum cum_i - sum s_i*Q_i*EP_i) / (sum Q_i*(MMR_i + f) - sum s_i*Q_i) for one
+    choice of tier per leg; None when no price or not above zero."""
+    top = k + sum((t.cum - s * q * ep for (s, q, ep), t in zip(legs, tiers, strict=True)), ZERO)
+    bottom = sum((q * (t.mmr + fee) - s * q for (s, q, _), t in zip(legs, tiers, strict=True)),
+                 ZERO)
+    if bottom == 0:
+        return None
+    p = top / bottom
+    return p if p > 0 else None
+
+
+def solve_legs_liquidation_price(legs, k: Decimal, spec: ContractSpec, rules: VenueRules,
+                                 mark: Decimal | None = None) -> Decimal | None:
+    """Solve K + sum s_i*Q_i*(P - EP_i) = sum MM_i(P) for P, over the ``legs`` [(s_i, Q_i, EP_i)]
+    of one symbol that share a cross bucket (Binance's cross formula with the L and S terms,
+    module docstring). Every combination of tiers is tried; a price counts when each leg's
+    notional Q_i*P lies in the tier it was solved with. MM on the entry value (Bybit classic,
+    BitMEX): ``P = (MM - K + sum s_i*Q_i*EP_i) / sum s_i*Q_i``. A hedge whose net size is small
+    can have two answers (one each way); the one nearest to ``mark`` is returned. None: none.
+    """
+    fee = closing_fee_rate(spec, rules)
+    if rules.mm_basis != MARK:
+        net = sum((s * q for s, q, _ in legs), ZERO)
+        mm = sum((maintenance_margin(Position("", s * q, ep, Decimal(1)), ep, spec, rules)
+                  for s, q, ep in legs), ZERO)
+        p = (mm - k + sum((s * q * ep for s, q, ep in legs), ZERO)) / net if net else None
+        return p if p is not None and p > 0 else None
+    found = []
+    for idx in product(range(len(spec.tiers)), repeat=len(legs)):
+        p = _legs_price(legs, k, [spec.tiers[i] for i in idx], fee)
+        if p is not None and all(
+                q * p >= spec.tiers[i].floor and (spec.tier_cap(i) is None
+                                                  or q * p < spec.tier_cap(i))
+                for (_, q, _), i in zip(legs, idx, strict=True)):
+            found.append(p)
+    if not found:
+        return None
+    return min(found, key=lambda p: abs(p - mark)) if mark is not None else min(found)
+
+
+@exact
+def hedge_liquidation_price(long_qty, long_entry, short_qty, short_entry, wallet_balance,
+                            spec: ContractSpec, rules: VenueRules = BINANCE, other_upnl=0,
+                            other_mm=0, mark=None) -> Decimal | None:
+    """Cross liquidation price of a hedge-mode LONG leg (Q_L at EP_L) and SHORT leg (Q_S at EP_S)
+    of one symbol, other symbols' uPnL (UPNL1) and MM (TMM1) at their marks (Binance, FAQ
+    "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts")::
+
+        P = (WB - TMM1 + UPNL1 + cum_L + cum_S - Q_L*EP_L + Q_S*EP_S)
+            / (Q_L*MMR_L + Q_S*MMR_S - Q_L + Q_S)
+
+    with each leg's tier re-chosen if its notional at P falls in another bracket. ``mark``
+    picks the answer nearest to it when there are two; None when no positive price.
+    """
+    legs = [(1, quantity(long_qty, "long quantity"), price(long_entry, "long entry price")),
+            (-1, quantity(short_qty, "short quantity"), price(short_entry, "short entry price"))]
+    k = (amount(wallet_balance, "wallet balance") + to_decimal(other_upnl, "other uPnL")
+         - to_decimal(other_mm, "other maintenance margin"))
+    at = None if mark is None else price(mark, "mark price")
+    return solve_legs_liquidation_price(legs, k, spec, rules, at)
+
+
+def solve_legs_bankruptcy_price(legs, backing: Decimal) -> Decimal | None:
+    """Where the bucket's equity is zero as the legs' symbol moves:
+    ``P = (sum s_i*Q_i*EP_i - backing) / sum s_i*Q_i``; None if that is not above zero or the
+    legs' net size is zero (then the symbol's price does not move the equity)."""
+    net = sum((s * q for s, q, _ in legs), ZERO)
+    if net == 0:
+        return None
+    p = (sum((s * q * ep for s, q, ep in legs), ZERO) - backing) / net
+    return p if p > 0 else None
 
 
 @exact
@@ -203,6 +288,7 @@ def required_initial_margin(qty, at_price, leverage, spec: ContractSpec) -> Deci
 
 __all__ = [
     "liquidation_price", "isolated_liquidation_price", "cross_liquidation_price",
+    "hedge_liquidation_price",
     "bankruptcy_price", "max_open_quantity", "initial_margin", "position_margin", "order_cost",
     "required_initial_margin",
 ]

@@ -83,7 +83,7 @@ def liquidate(ex, acct, key: str) -> None:
                 f"{usd(deficit)} USDT deficit")
         if len(positions) > 1:
             why += f", {DEFICIT_RULE}"
-    net = sum((close_position(ex, acct, pos, prices.get(pos.symbol), why) for pos in positions),
+    net = sum((close_position(ex, acct, pos, prices.get(pos.key), why) for pos in positions),
               ZERO)
     ex.settle_pnl(place, net, f"liquidation PnL {acct.trader}")
     settle_bucket(ex, acct, key, place, positions)
@@ -103,14 +103,14 @@ def _why(risk, key: str, n: int, policy: str) -> str:
 
 
 def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
-    """``{symbol: P_b}``: each position's share of ``deficit`` in proportion to its maintenance
-    margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
+    """``{position key: P_b}``: each position's share of ``deficit`` in proportion to its
+    maintenance margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
     mms = [maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
            for p in positions]
     prices = {}
     for pos, share in zip(positions, rulebook.share_deficit(deficit, mms), strict=True):
         bp = rulebook.bankruptcy_price(pos.sign, pos.quantity, ex.marks[pos.symbol], -share)
-        prices[pos.symbol] = max(bp, ex.contract(pos.symbol).tick_size)
+        prices[pos.key] = max(bp, ex.contract(pos.symbol).tick_size)
     return prices
 
 
@@ -140,7 +140,7 @@ def close_position(ex, acct, pos, bp, why: str) -> Decimal:
         f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, {qty(pos.quantity)}) "
         f"liquidated at {usd(fill_price)}: {why}{how}",
         trader=acct.trader, symbol=pos.symbol, quantity=-pos.size, price=fill_price, amount=pnl)
-    del acct.positions[pos.symbol]
+    del acct.positions[pos.key]
     return pnl
 
 
@@ -215,13 +215,15 @@ def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> tuple:
     symbol, mark = bankrupt_pos.symbol, ex.marks[bankrupt_pos.symbol]
     candidates = []
     for acct in ex.sorted_accounts():
-        pos = acct.positions.get(symbol)
-        if acct is bankrupt_acct or pos is None or pos.sign == bankrupt_pos.sign:
+        if acct is bankrupt_acct:
             continue
-        bucket = acct.positions_in_bucket(symbol)
-        collateral = ex.ledger.balance(acct.bucket_place(symbol))
-        risk = bucket_risk(collateral, bucket, ex.marks, ex.contracts, ex.rules)
-        candidates.append(AdlCandidate(acct.trader, pos, mark, collateral, risk))
+        for pos in acct.legs(symbol):  # one-way: its position; hedge: the opposite-side leg
+            if pos.sign == bankrupt_pos.sign:
+                continue
+            bucket = acct.positions_in_bucket(pos.key)
+            collateral = ex.ledger.balance(acct.bucket_place(pos.key))
+            risk = bucket_risk(collateral, bucket, ex.marks, ex.contracts, ex.rules)
+            candidates.append(AdlCandidate(acct.trader, pos, mark, collateral, risk))
     matched, notional = ZERO, ZERO
     tick = ex.contract(symbol).tick_size
     for rank, cand in enumerate(adl_queue(candidates, ex.rules.adl_ranking), start=1):
@@ -229,7 +231,7 @@ def deleverage_opposite(ex, bankrupt_acct, bankrupt_pos, bp: Decimal) -> tuple:
             break
         take = min(bankrupt_pos.quantity - matched, cand.position.quantity)
         at = adl_fill_price(bp, cand.position.sign, take, mark, cand.bucket.equity, tick)
-        ex.account(cand.trader).deleverage(symbol, take, at, rank)
+        ex.account(cand.trader).deleverage(cand.position.key, take, at, rank)
         matched += take
         notional += take * at
     return matched, notional

@@ -14,6 +14,12 @@ Adding to a position averages the entry price, weighted by quantity::
 
 Reducing by q realizes ``s * q * (price - EP)`` and keeps EP. A fill larger than the position
 closes it (realizing PnL on all of it) and opens the rest on the other side at the fill price.
+
+**Position modes** (Binance "Position Mode", Bybit and OKX "hedge mode"): in *one-way* mode an
+account holds at most one position per symbol (position side ``"BOTH"``, key = the symbol); in
+*hedge* mode it may hold a LONG leg and a SHORT leg of the same symbol at once, each a position of
+its own with its own entry price and maintenance margin, keyed ``"<symbol>:LONG"`` and
+``"<symbol>:SHORT"``. A hedge leg never flips: the account refuses a reduction larger than it.
 """
 
 from __future__ import annotations
@@ -22,10 +28,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from . import rulebook
+from .errors import InvalidSideError, PositionModeError
 from .numbers import ZERO
 
 CROSS, ISOLATED = "cross", "isolated"
 LONG, SHORT = "long", "short"
+ONE_WAY, HEDGE = "one_way", "hedge"
+POSITION_MODES = (ONE_WAY, HEDGE)
+BOTH, LONG_LEG, SHORT_LEG = "BOTH", "LONG", "SHORT"
+LEG_SIGN = {LONG_LEG: 1, SHORT_LEG: -1}
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,12 @@ class Position:
     entry_price: Decimal
     leverage: Decimal
     mode: str = CROSS
+    position_side: str = BOTH
+
+    @property
+    def key(self) -> str:
+        """The account's key of this position: the symbol (one-way) or "<symbol>:<LEG>"."""
+        return position_key(self.symbol, self.position_side)
 
     @property
     def side(self) -> str:
@@ -88,3 +105,37 @@ class Position:
         if new_size * self.size > 0:  # partial reduction keeps the entry price
             return replace(self, size=new_size), realized, closed
         return replace(self, size=new_size, entry_price=price), realized, closed  # flipped
+
+
+def position_key(symbol: str, position_side: str = BOTH) -> str:
+    """``symbol`` for a one-way position, ``"<symbol>:LONG"`` / ``"<symbol>:SHORT"`` for a leg."""
+    return symbol if position_side == BOTH else f"{symbol}:{position_side}"
+
+
+def check_position_mode(position_mode) -> str:
+    """``"one_way"`` or ``"hedge"``, else :class:`PositionModeError`."""
+    if not isinstance(position_mode, str) or position_mode not in POSITION_MODES:
+        raise PositionModeError(
+            f"position mode must be 'one_way' (one position per symbol) or 'hedge' (a LONG and "
+            f"a SHORT leg per symbol), got {position_mode!r}")
+    return position_mode
+
+
+def check_position_side(position_mode: str, position_side) -> str:
+    """The position side an order names: ``"BOTH"`` in one-way mode (None accepted), ``"LONG"``
+    or ``"SHORT"`` in hedge mode, where it is required (Binance's hedge-mode order rule)."""
+    side = position_side.upper() if isinstance(position_side, str) else position_side
+    if position_mode == ONE_WAY:
+        if side not in (None, BOTH):
+            raise PositionModeError(
+                f"position_side={position_side!r} needs a hedge-mode account; in one-way mode a "
+                f"symbol has one position: leave position_side out")
+        return BOTH
+    if side is None or side == BOTH:
+        raise PositionModeError(
+            "this account is in hedge mode: name the leg with position_side='LONG' or 'SHORT' "
+            "(buy LONG opens a long, sell LONG reduces it; sell SHORT opens a short, buy SHORT "
+            "reduces it)")
+    if side not in LEG_SIGN:
+        raise InvalidSideError(f"position_side must be 'LONG' or 'SHORT', got {position_side!r}")
+    return side

@@ -109,12 +109,14 @@ def market_weights(ex, positions=(), symbol=None) -> dict:
     ``positions`` weigh by maintenance margin (the engine's rule for a deficit,
     :data:`marginlab.engine.liquidation.DEFICIT_RULE`); else the one ``symbol``; else every
     market with open interest, by its notional at the mark."""
-    if positions:
-        return {p.symbol: maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol),
-                                             ex.rules) for p in positions}
+    weights: dict = {}
+    if positions:  # a hedge's two legs of one market add up
+        for p in positions:
+            weights[p.symbol] = weights.get(p.symbol, ZERO) + maintenance_margin(
+                p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
+        return weights
     if symbol is not None:
         return {symbol: Decimal(1)}
-    weights: dict = {}
     for acct in ex.sorted_accounts():
         for p in acct.positions.values():
             weights[p.symbol] = weights.get(p.symbol, ZERO) + p.notional(ex.marks[p.symbol])
@@ -148,19 +150,18 @@ def socialize_open_interest(ex, loss: Decimal, exclude: str, into: str,
 
 
 def _socialize_market(ex, loss: Decimal, exclude: str, into: str, symbol: str) -> Decimal:
-    holders = [a for a in ex.sorted_accounts()
-               if a.trader != exclude and symbol in a.positions]
-    keys = [a.bucket_key(symbol) for a in holders]
-    bases = [a.positions[symbol].quantity for a in holders]
+    legs = [(a, p) for a in ex.sorted_accounts() if a.trader != exclude for p in a.legs(symbol)]
+    holders = [a for a, _ in legs]  # a hedge account holds each of its legs
+    keys = [a.bucket_key(p.key) for a, p in legs]
+    bases = [p.quantity for _, p in legs]
     caps = [worth(a, k, ex) for a, k in zip(holders, keys, strict=True)]
     rate = rulebook.capped_rate(loss, bases, caps)
     base = ex.contract(symbol).base
     collected = ZERO
-    for acct, key, q, cap, share in zip(holders, keys, bases, caps,
-                                        pro_rata_capped(loss, bases, caps), strict=True):
+    for (acct, pos), key, q, cap, share in zip(legs, keys, bases, caps,
+                                               pro_rata_capped(loss, bases, caps), strict=True):
         if share <= 0:
             continue
-        pos = acct.positions[symbol]
         capped = f"; capped at what its {pos.mode} margin holds" if cap < rate * q else ""
         collected += _pay(
             ex, acct, acct.bucket_collateral_place(key), into, share,

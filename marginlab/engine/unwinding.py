@@ -94,7 +94,7 @@ def step(ex, acct, key: str) -> None:
                                                     ex.rules.backstop_ratio):
         backstop(ex, acct, key, risk)
         return
-    target = min(positions, key=lambda p: (p.unrealized_pnl(ex.marks[p.symbol]), p.symbol))
+    target = min(positions, key=lambda p: (p.unrealized_pnl(ex.marks[p.symbol]), p.key))
     q = step_quantity(ex, acct, key, target, risk)
     if q < target.quantity:
         partial_close(ex, acct, key, target, q, risk)
@@ -107,7 +107,7 @@ def step(ex, acct, key: str) -> None:
 def step_quantity(ex, acct, key: str, target, risk: Risk) -> Decimal:
     """q, the quantity of ``target`` this step closes, by the venue's policy (0 < q <= Q)."""
     rules, spec, mark = ex.rules, ex.contract(target.symbol), ex.marks[target.symbol]
-    others = [p for p in acct.bucket_positions(key) if p.symbol != target.symbol]
+    others = [p for p in acct.bucket_positions(key) if p.key != target.key]
     mm_rest = sum((maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), rules)
                    for p in others), ZERO)
     sized = (target.quantity, mark, mm_basis_price(mark, target.entry_price, rules), spec.tiers,
@@ -137,7 +137,7 @@ def partial_close(ex, acct, key: str, pos, q: Decimal, before: Risk) -> None:
     capped fees, the entry price of the rest unchanged (chunks: remember the price step)."""
     mark, place = ex.marks[pos.symbol], acct.bucket_collateral_place(key)
     new, pnl, _ = pos.apply_fill(-pos.sign * q, mark)
-    acct.positions[pos.symbol] = new
+    acct.positions[pos.key] = new
     ex.settle_pnl(place, pnl, f"partial liquidation PnL {acct.trader}")
     paid = pay_step_fees(ex, place, pos.symbol, q, mark, acct.trader)
     if ex.rules.liquidation_policy == CHUNKS:
@@ -150,7 +150,7 @@ def close_one(ex, acct, key: str, pos, before: Risk) -> None:
     pay the capped fees; the bucket's other positions wait for the next round."""
     mark, place = ex.marks[pos.symbol], acct.bucket_collateral_place(key)
     pnl = pos.unrealized_pnl(mark)
-    del acct.positions[pos.symbol]
+    del acct.positions[pos.key]
     ex.settle_pnl(place, pnl, f"liquidation PnL {acct.trader}")
     paid = pay_step_fees(ex, place, pos.symbol, pos.quantity, mark, acct.trader)
     _log_step(ex, acct, key, pos, pos.quantity, pnl, before, paid)
@@ -169,7 +169,7 @@ def backstop(ex, acct, key: str, risk: Risk) -> None:
         mark = ex.marks[pos.symbol]
         pnl = pos.unrealized_pnl(mark)
         net += pnl
-        del acct.positions[pos.symbol]
+        del acct.positions[pos.key]
         ex.events.append(
             "backstop", f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, "
             f"{qty(pos.quantity)}) taken over by the {BACKSTOP_VAULT} at the mark {usd(mark)}: "

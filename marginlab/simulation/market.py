@@ -172,8 +172,7 @@ def traders(ex: Exchange) -> pd.DataFrame:
             deposits[e.trader] = deposits.get(e.trader, ZERO) + e.amount
     rows = []
     for acct in ex.sorted_accounts():
-        size = {s: float(acct.positions[s].size) if s in acct.positions else 0.0
-                for s in SYMBOLS}
+        size = {s: float(sum((p.size for p in acct.legs(s)), ZERO)) for s in SYMBOLS}  # net
         rows.append({"trader": acct.trader, "mode": acct.mode,
                      "deposit": float(deposits.get(acct.trader, ZERO)),
                      "leverage": float(acct.leverage), **size,
