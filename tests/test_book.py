@@ -73,11 +73,11 @@ def usd_round(x: Decimal) -> Decimal:
 
 
 # --- a mark-price venue (Binance) ---------------------------------------------------------------
-def binance_long(depth):
+def binance_long(depth, fund=1_000):
     """Alice, cross, 500 USDT, long 4 ETH at 2,000 at 20x: taker fee 8,000 * 0.05 % = 4, wallet
     496. MM at P (tier 1, 0.5 %) = 0.02 P; liquidatable when 496 + 4 (P - 2,000) <= 0.02 P, i.e.
     P <= 7,504 / 3.98 = 1,885.43."""
-    ex = ml.Exchange(marks={ETH: 2000}, insurance_fund=1_000, book_depth={ETH: depth})
+    ex = ml.Exchange(marks={ETH: 2000}, insurance_fund=fund, book_depth={ETH: depth})
     alice = ex.open_account("alice", deposit=500)
     alice.buy(ETH, 4, leverage=20)
     assert alice.wallet_balance == 496
@@ -122,6 +122,25 @@ def test_a_mark_price_venue_fund_pays_only_the_gap_below_zero():
     assert paid.amount == -gap and "78.25 USDT" in paid.message
     assert ex.events.of_kind("liquidation fee") == []
     assert ex.ledger.total() == ex.ledger.deposited
+
+
+def test_an_empty_fund_sends_a_bucket_the_book_would_bankrupt_to_the_adl_queue():
+    """Fund 0: the 78.25 USDT the book would leave is more than the fund holds, so on an ADL
+    venue alice's 4 ETH go to the ADL queue at her bankruptcy price at the mark,
+    P_b = 1,880 - 16 / 4 = 1,876 (E = 16), not through the book; bob, short 4 ETH from 2,000,
+    takes them there. Nobody's loss is left unrecovered."""
+    ex, alice = binance_long(3_000, fund=0)
+    bob = ex.open_account("bob", deposit=5_000)
+    bob.sell(ETH, 4, leverage=5)                                  # fee 4: wallet 4,996
+    ex.set_mark(ETH, 1880)
+    assert alice.total_balance == 0 and not bob.positions
+    assert bob.wallet_balance == 4_996 + 4 * (2000 - 1876)        # 5,492
+    assert ex.insurance_fund == 0 and ex.events.of_kind("unrecovered loss") == []
+    (adl,) = ex.events.of_kind("adl")
+    assert adl.price == 1876
+    (event,) = ex.events.of_kind("liquidation")
+    assert "less than the 78.25 USDT deficit the book would leave" in event.message
+    assert "through the book" not in event.message
 
 
 def test_without_a_depth_the_fill_stays_at_the_mark():

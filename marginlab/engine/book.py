@@ -60,6 +60,14 @@ def fill_price(ex, symbol: str, sign: int, quantity: Decimal) -> Decimal:
     return rulebook.book_fill_price(sign, quantity, mark, depth, ex.contract(symbol).tick_size)
 
 
+def slippage(ex, positions) -> Decimal:
+    """``sum s Q (P - F)``: what closing every one of ``positions`` whole through the book would
+    cost its bucket next to closing at the mark (0 without a depth)."""
+    return sum((pos.sign * pos.quantity * (ex.marks[pos.symbol]
+                                           - fill_price(ex, pos.symbol, pos.sign, pos.quantity))
+                for pos in positions), Decimal(0))
+
+
 def describe(ex, symbol: str, sign: int, quantity: str, fill: Decimal) -> str:
     """``"; sold 1 ETH through the book at an average 1,999.33, 0.67 below the mark"``, or ""
     without a depth."""

@@ -15,7 +15,8 @@
        D_i = D * MM_i / sum MM,      P_b,i = P_i + s_i * D_i / Q_i
 
    and a short's P_b,i never goes below one tick (a price is above zero): whatever such a floor
-   leaves of D stays a deficit for stage 4.
+   leaves of D stays a deficit for stage 4. With a book the test is on the deficit the book's
+   fills would leave (the slippage included); the bankruptcy prices are those at the mark.
 3. **close** each position (the ADL queue first, then the mark or book) and realize its PnL. The
    bucket's balance is then its equity E, which may be below zero.
 4. **settle**: if E > 0 the liquidation fee ``min(E, sum Q * P * fee rate)`` goes to the
@@ -75,13 +76,14 @@ def liquidate(ex, acct, key: str) -> None:
                        key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
     place = acct.bucket_collateral_place(key)
     risk = bucket_risk(ex.ledger.balance(place), positions, ex.marks, ex.contracts, ex.rules)
-    deficit = rulebook.deficit(risk.equity)
+    slip = book.slippage(ex, positions)  # 0 unless a book fills the closes
+    deficit = rulebook.deficit(risk.equity - slip)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
-    prices = bankruptcy_prices(ex, positions, deficit) if use_adl else {}
+    prices = bankruptcy_prices(ex, positions, -risk.equity) if use_adl else {}
     why = _why(risk, key, len(positions), ex.rules.liquidation_policy)
     if use_adl:
         why += (f"; the insurance fund holds {usd(ex.insurance_fund)} USDT, less than the "
-                f"{usd(deficit)} USDT deficit")
+                f"{usd(deficit)} USDT deficit" + (" the book would leave" if slip else ""))
         if len(positions) > 1:
             why += f", {DEFICIT_RULE}"
     net = sum((close_position(ex, acct, pos, prices.get(pos.symbol), why) for pos in positions),
@@ -105,7 +107,11 @@ def _why(risk, key: str, n: int, policy: str) -> str:
 
 def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
     """``{symbol: P_b}``: each position's share of ``deficit`` in proportion to its maintenance
-    margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
+    margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick.
+
+    ``deficit`` is -E, the bucket's equity at the mark: below zero (a surplus) when only the
+    book's slippage would make the bucket bankrupt; P_b then lies on the mark's other side, and
+    closing there leaves the bucket exactly nothing all the same."""
     mms = [maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
            for p in positions]
     prices = {}
