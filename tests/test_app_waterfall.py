@@ -22,6 +22,7 @@ from apphelpers import sweep
 
 from marginlab.course.scenarios import VENUES, contract_for, liquidate_with_gap
 from marginlab.course.widgets import WaterfallApp
+from marginlab.course.widgets.waterfall import BARS
 
 D = Decimal
 
@@ -67,12 +68,28 @@ def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_res
     left = max(D(0), margin - move)  # what the fill leaves of the margin
     fee = min(left, 1 * fill * contract_for(venue).liquidation_fee)
     assert r["to the insurance fund"] == fee
-    assert r["back to the trader"] == left - fee
+    # Hyperliquid: equity below 2/3 of the maintenance margin (1 % of the fill at 50x max, on
+    # the mark) and above zero: the backstop vault takes what is left, the trader gets nothing
+    backstop = venue == "Hyperliquid" and 0 < left < D(2) / 3 * fill * D("0.01")
+    vault = left if backstop else D(0)
+    assert r["to the backstop vault"] == vault
+    assert r["back to the trader"] == left - fee - vault
     deficit = max(D(0), -(margin - move))  # past the bankruptcy price
     assert r["deficit paid by the fund"] == deficit
-    assert r["trader balance after"] == wallet + left - fee  # the wallet never goes below
+    assert r["trader balance after"] == wallet + left - fee - vault  # never below the wallet
     ex = r["exchange"]
     assert ex.ledger.total() == ex.ledger.deposited
+
+
+def test_hyperliquid_backstop_vault_keeps_what_a_deep_gap_leaves():
+    """1 ETH long at 2,000, 20x on Hyperliquid (MMR 1 %): margin 100, liquidation price
+    (2,000 - 100) / (1 - 0.01) = 1,919.19...; a 0.5 % gap fills at 1,909.59 (to the cent below),
+    leaving 100 - 90.41 = 9.59 of equity, under 2/3 of MM 19.0959 = 12.73: the vault keeps it."""
+    r = liquidate_with_gap("Hyperliquid", leverage=20, gap_pct=0.5, fund=1_000)
+    assert r["fill"] == D("1909.59")
+    assert r["to the backstop vault"] == D("9.59")
+    assert r["back to the trader"] == 0 and r["to the insurance fund"] == 0
+    assert r["exchange"].backstop_vault == D("9.59")
 
 
 def test_an_empty_fund_leaves_the_deficit_unrecovered():
@@ -86,4 +103,4 @@ def test_app_sweep_and_bars():
     assert sweep(app, points=7) > 20
     app.controls["gap"].value = 5.0
     assert app.state["deficit paid by the fund"] == pytest.approx(85.93)
-    assert app.bars[4].get_width() == pytest.approx(85.93)
+    assert app.bars[BARS.index("deficit paid by the fund")].get_width() == pytest.approx(85.93)

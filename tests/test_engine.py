@@ -446,3 +446,12 @@ def test_adl_queue_that_runs_out_leaves_the_rest_unrecovered():
     assert ex.events.of_kind("adl")[-1].quantity == 1
     assert ex.events.of_kind("unrecovered loss")[-1].amount == 100  # half the deficit
     assert conserved(ex)
+
+
+def test_an_exchange_prints_as_a_sentence_not_a_memory_address():
+    ex = ml.Exchange(marks={"ETH-PERP": 2000}, insurance_fund=100_000)
+    ex.open_account("a", deposit=10)
+    text = repr(ex)
+    assert "0x" not in text
+    assert "Binance rules" in text and "1 account(s)" in text and "100,000.00 USDT" in text
+    assert "ETH-PERP 2,000.00" in text

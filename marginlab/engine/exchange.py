@@ -281,6 +281,11 @@ class Exchange:
                       name="USDT", dtype=float)
         return s
 
+    def __repr__(self) -> str:
+        marks = ", ".join(f"{s} {usd(p)}" for s, p in sorted(self.marks.items()))
+        return (f"<Exchange: {self.rules.name} rules, {len(self.accounts)} account(s), insurance "
+                f"fund {usd(self.insurance_fund)} USDT; marks {marks}>")
+
     def _repr_html_(self) -> str:
         head = (f"<b>{self.rules.name} rules</b> &middot; insurance fund "
                 f"{usd(self.insurance_fund)} USDT &middot; fee pool {usd(self.fee_pool)} USDT")

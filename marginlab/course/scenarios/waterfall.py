@@ -7,6 +7,8 @@ position's margin M into::
 
     lost to the market       = M - back to the trader - to the insurance fund
     to the insurance fund    = the liquidation fee (or the surplus above the bankruptcy price)
+    to the backstop vault    = Hyperliquid: what is left when equity fell below 2/3 of the
+                               maintenance margin, kept by the liquidator vault
     back to the trader       = what returns to the wallet
 
 and, when the fill is beyond the bankruptcy price, the deficit ``Q * (P_bankruptcy - fill)``
@@ -65,11 +67,13 @@ def liquidate_with_gap(venue: str, *, leverage, gap_pct: float, fund: float = 1_
     unrecovered = total("unrecovered loss")
     back = acct.wallet_balance - wallet
     to_fund = -total("liquidation fee")
-    lost = margin - back - to_fund
-    liquidation = next(e for e in events if e.kind == "liquidation")
+    to_vault = ex.backstop_vault
+    lost = margin - back - to_fund - to_vault
+    liquidation = next(e for e in events if e.kind in ("liquidation", "backstop"))
     return {
         "venue": venue, "margin posted": margin, "lost to the market": lost,
-        "to the insurance fund": to_fund, "back to the trader": back,
+        "to the insurance fund": to_fund, "to the backstop vault": to_vault,
+        "back to the trader": back,
         "deficit paid by the fund": fund_paid, "deficit unrecovered": unrecovered,
         "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
         "maintenance margin at entry": maintenance,

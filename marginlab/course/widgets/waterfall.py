@@ -1,9 +1,9 @@
 """Lesson 5 app: where an isolated position's margin goes when it is liquidated.
 
 Bars: the position's margin split by :func:`marginlab.course.scenarios.liquidate_with_gap`
-(lost to the market, to the insurance fund, back to the trader, and any deficit paid by the fund
-or left unrecovered), under the chosen venue's rules. Right: the entry, liquidation and
-bankruptcy prices and the fill.
+(lost to the market, to the insurance fund, to Hyperliquid's backstop vault, back to the trader,
+and any deficit paid by the fund or left unrecovered), under the chosen venue's rules. Right:
+the entry, liquidation and bankruptcy prices and the fill.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..scenarios.waterfall import VENUES, liquidate_with_gap
 from ..style import COLORS
 from .base import App
 
-BARS = ("margin posted", "lost to the market", "to the insurance fund", "back to the trader",
-        "deficit paid by the fund", "deficit unrecovered")
+BARS = ("margin posted", "lost to the market", "to the insurance fund", "to the backstop vault",
+        "back to the trader", "deficit paid by the fund", "deficit unrecovered")
 
 
 class WaterfallApp(App):
@@ -38,11 +38,11 @@ class WaterfallApp(App):
     def make_figure(self):
         fig = self.new_figure(figsize=(10, 4.4))
         self.ax, self.px = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, 1]})
-        colors = [COLORS["entry"], COLORS["price"], COLORS["insurance"], COLORS["safe"],
-                  COLORS["insurance"], COLORS["liquidation"]]
+        colors = [COLORS["entry"], COLORS["price"], COLORS["insurance"], COLORS["bankruptcy"],
+                  COLORS["safe"], COLORS["insurance"], COLORS["liquidation"]]
         y = list(range(len(BARS)))[::-1]
         self.bars = self.ax.barh(y, [0] * len(BARS), color=colors, height=0.6)
-        self.bars[4].set_hatch("//")
+        self.bars[5].set_hatch("//")
         self.texts = [self.ax.text(0, yy, "", va="center", fontsize=11) for yy in y]
         self.ax.set_yticks(y, BARS)
         self.ax.set_xlim(0, 130)
