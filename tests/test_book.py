@@ -124,6 +124,36 @@ def test_a_mark_price_venue_fund_pays_only_the_gap_below_zero():
     assert ex.ledger.total() == ex.ledger.deposited
 
 
+def test_a_liquidated_short_buys_back_through_the_book():
+    """Bob, isolated short 2 ETH at 2,000 at 10x: margin 400, fee 2, wallet 598. MM = 0.01 P;
+    at 2,190 E = 400 - 380 = 20 <= 21.90. Buying 2 ETH back through 50,000 per 1 % lifts the
+    price: F = 2,190 (1 + 0.005 * 4,380 / 50,000) = 2,190.95922."""
+    ex = ml.Exchange(marks={ETH: 2000}, insurance_fund=0, book_depth={ETH: 50_000})
+    bob = ex.open_account("bob", deposit=1_000, mode="isolated")
+    bob.sell(ETH, 2, leverage=10)
+    ex.set_mark(ETH, 2190)
+    fill = D(2190) * (1 + D("0.005") * 2 * 2190 / 50_000)
+    assert fill == D("2190.95922")
+    left = 400 - 2 * (fill - 2000)                                # 18.08156 < fee due 54.75
+    assert ex.insurance_fund == left == D("18.08156")
+    assert bob.total_balance == 598 and not bob.positions
+    (event,) = ex.events.of_kind("liquidation")
+    assert "bought back 2 ETH through the book at an average 2,190.96, 0.96 above the mark" \
+        in event.message
+
+
+@SETTINGS
+@given(sign=st.sampled_from([1, -1]), lots=st.integers(1, 10**6), cents=st.integers(1, 10**8),
+       depth=st.integers(1, 10**10))
+def test_the_exact_and_the_float_fill_agree_and_stay_above_a_tick(sign, lots, cents, depth):
+    q, p, tick = D(lots) / 1000, D(cents) / 100, D("0.01")
+    exact = rulebook.book_fill_price(sign, q, p, D(depth), tick)
+    fast = rulebook.book_fill_price(float(sign), float(q), float(p), float(depth), tick)
+    assert exact >= tick and fast >= 0.01
+    assert fast == pytest.approx(float(exact), rel=1e-12, abs=1e-12)
+    assert (exact <= p) if sign > 0 else (exact >= p)              # the book only costs
+
+
 def test_an_empty_fund_sends_a_bucket_the_book_would_bankrupt_to_the_adl_queue():
     """Fund 0: the 78.25 USDT the book would leave is more than the fund holds, so on an ADL
     venue alice's 4 ETH go to the ADL queue at her bankruptcy price at the mark,
