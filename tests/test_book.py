@@ -295,6 +295,7 @@ def test_unknown_symbols_and_bad_shapes_are_refused():
 def test_none_takes_the_book_away():
     ex = ml.Exchange(marks={ETH: 2000}, book_depth={ETH: 30_000, BTC: None})
     assert ex.book_depth == {ETH: 30_000}
+    assert repr(ex).endswith("; ETH-PERP book 30,000.00 USD per 1 %>")
     ex.set_book_depth(ETH, None)
     assert ex.book_depth == {}
 

@@ -283,8 +283,10 @@ class Exchange:
 
     def __repr__(self) -> str:
         marks = ", ".join(f"{s} {usd(p)}" for s, p in sorted(self.marks.items()))
+        books = "".join(f"; {s} book {usd(d)} USD per 1 %" for s, d in
+                        sorted(self.book_depth.items()))
         return (f"<Exchange: {self.rules.name} rules, {len(self.accounts)} account(s), insurance "
-                f"fund {usd(self.insurance_fund)} USDT; marks {marks}>")
+                f"fund {usd(self.insurance_fund)} USDT; marks {marks}{books}>")
 
     def _repr_html_(self) -> str:
         head = (f"<b>{self.rules.name} rules</b> &middot; insurance fund "
