@@ -127,6 +127,7 @@ class ConservationMachine(RuleBasedStateMachine):
 
     RULES = ml.BINANCE
     FUND = D(0)
+    BOOK_DEPTH = None  # {symbol: USD}: liquidations fill through a book (tests/test_book.py)
 
     def __init__(self):
         super().__init__()
@@ -167,7 +168,8 @@ class ConservationMachine(RuleBasedStateMachine):
     )
     def open_accounts(self, deposits, modes, levs, orders, liquidation_fee):
         self.ex = ml.Exchange(contracts=listed(liquidation_fee)[:2], rules=self.RULES,
-                              insurance_fund=self.FUND, marks=START_MARKS)
+                              insurance_fund=self.FUND, marks=START_MARKS,
+                              book_depth=self.BOOK_DEPTH)
         modes = ["cross", "isolated", *modes]  # always both kinds of account
         for i, dep in enumerate(deposits):
             acct = self.ex.open_account(f"t{i}", deposit=dep, mode=modes[i], leverage=levs[i])

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import numbers, premium, rulebook
+from . import book, numbers, premium, rulebook
 from .account import Account
 from .contracts import DEFAULT_CONTRACTS, ContractSpec
 from .errors import (
@@ -46,12 +46,16 @@ class Exchange:
 
     >>> ex = Exchange(marks={"ETH-PERP": 2000}, insurance_fund=10_000)
     >>> alice = ex.open_account("alice", deposit=1_000)
+
+    ``book_depth`` (``{symbol: USD}``, default None): liquidation closes in those symbols fill
+    through a linear order book of that depth instead of at the mark (:mod:`.book`).
     """
 
     @exact
     def __init__(self, contracts=None, rules: VenueRules | str = BINANCE, insurance_fund=0,
-                 marks=None):
+                 marks=None, book_depth=None):
         self.contracts: dict[str, ContractSpec] = _listing(contracts)
+        self.book_depth: dict[str, Decimal] = book.read_depths(self, book_depth)
         self.rules = venue_rules(rules)
         self.ledger = Ledger()
         self.events = EventLog()
@@ -149,6 +153,18 @@ class Exchange:
         return acct
 
     # --- market data -------------------------------------------------------------------------
+    @exact
+    def set_book_depth(self, symbol: str, depth) -> None:
+        """Give ``symbol`` a linear order book of ``depth`` USD per 1 % move, through which its
+        liquidation closes fill (:mod:`.book`); None takes the book away (fills at the mark).
+        Runs no liquidation: the depth changes no margin ratio."""
+        symbol = self.contract(symbol).symbol
+        d = book.read_depth(symbol, depth)
+        if d is None:
+            self.book_depth.pop(symbol, None)
+        else:
+            self.book_depth[symbol] = d
+
     @exact
     def set_mark(self, symbol: str, mark, time=None, index=None) -> list:
         """Move the mark price (and the index, if given), then liquidate every bucket whose
@@ -268,8 +284,10 @@ class Exchange:
 
     def __repr__(self) -> str:
         marks = ", ".join(f"{s} {usd(p)}" for s, p in sorted(self.marks.items()))
+        books = "".join(f"; {s} book {usd(d)} USD per 1 %" for s, d in
+                        sorted(self.book_depth.items()))
         return (f"<Exchange: {self.rules.name} rules, {len(self.accounts)} account(s), insurance "
-                f"fund {usd(self.insurance_fund)} USDT; marks {marks}>")
+                f"fund {usd(self.insurance_fund)} USDT; marks {marks}{books}>")
 
     def _repr_html_(self) -> str:
         head = (f"<b>{self.rules.name} rules</b> &middot; insurance fund "

@@ -5,7 +5,8 @@
    isolated margin, and nothing else is touched. How much one step closes is the venue's
    liquidation policy (:mod:`.unwinding`, which runs the rounds); this module closes a whole
    bucket, as every policy does once equity is gone and the all_at_once policy always does.
-2. **price** the closes. Every position of the bucket closes at once, at the mark. When the
+2. **price** the closes. Every position of the bucket closes at once, at the mark (or through
+   the symbol's order book when the exchange gives it a depth, :mod:`.book`). When the
    bucket is bankrupt by a deficit D = -equity > 0 and, on an ADL venue, the insurance fund
    holds less than D, each position instead closes at its own **bankruptcy price** against the
    ADL queue. The deficit is shared among the bucket's positions in proportion to their
@@ -14,8 +15,9 @@
        D_i = D * MM_i / sum MM,      P_b,i = P_i + s_i * D_i / Q_i
 
    and a short's P_b,i never goes below one tick (a price is above zero): whatever such a floor
-   leaves of D stays a deficit for stage 4.
-3. **close** each position (the ADL queue first, then the mark) and realize the bucket's PnL. The
+   leaves of D stays a deficit for stage 4. With a book the test is on the deficit the book's
+   fills would leave (the slippage included); the bankruptcy prices are those at the mark.
+3. **close** each position (the ADL queue first, then the mark or book) and realize its PnL. The
    bucket's balance is then its equity E, which may be below zero.
 4. **settle**: if E > 0 the liquidation fee ``min(E, sum Q * P * fee rate)`` goes to the
    insurance fund (bankruptcy-price venues: all of E); if E < 0 the trader is bankrupt by D = -E.
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import rulebook
+from . import book, rulebook
 from .adl import AdlCandidate, adl_queue
 from .events import qty, usd
 from .money import COUNTERPARTIES, INSURANCE_FUND, floor_to, money
@@ -74,13 +76,14 @@ def liquidate(ex, acct, key: str) -> None:
                        key=lambda p: p.unrealized_pnl(ex.marks[p.symbol]))  # biggest loser first
     place = acct.bucket_collateral_place(key)
     risk = bucket_risk(ex.ledger.balance(place), positions, ex.marks, ex.contracts, ex.rules)
-    deficit = rulebook.deficit(risk.equity)
+    slip = book.slippage(ex, positions)  # 0 unless a book fills the closes
+    deficit = rulebook.deficit(risk.equity - slip)
     use_adl = deficit > 0 and ex.insurance_fund < deficit and ex.rules.loss_sharing == ADL
-    prices = bankruptcy_prices(ex, positions, deficit) if use_adl else {}
+    prices = bankruptcy_prices(ex, positions, -risk.equity) if use_adl else {}
     why = _why(risk, key, len(positions), ex.rules.liquidation_policy)
     if use_adl:
         why += (f"; the insurance fund holds {usd(ex.insurance_fund)} USDT, less than the "
-                f"{usd(deficit)} USDT deficit")
+                f"{usd(deficit)} USDT deficit" + (" the book would leave" if slip else ""))
         if len(positions) > 1:
             why += f", {DEFICIT_RULE}"
     net = sum((close_position(ex, acct, pos, prices.get(pos.key), why) for pos in positions),
@@ -104,7 +107,11 @@ def _why(risk, key: str, n: int, policy: str) -> str:
 
 def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
     """``{position key: P_b}``: each position's share of ``deficit`` in proportion to its
-    maintenance margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick."""
+    maintenance margin, as a price (``P_b = P + s * D_i / Q``), a short's floored at one tick.
+
+    ``deficit`` is -E, the bucket's equity at the mark: below zero (a surplus) when only the
+    book's slippage would make the bucket bankrupt; P_b then lies on the mark's other side, and
+    closing there leaves the bucket exactly nothing all the same."""
     mms = [maintenance_margin(p, ex.marks[p.symbol], ex.contract(p.symbol), ex.rules)
            for p in positions]
     prices = {}
@@ -115,14 +122,15 @@ def bankruptcy_prices(ex, positions, deficit: Decimal) -> dict:
 
 
 def close_position(ex, acct, pos, bp, why: str) -> Decimal:
-    """Close ``pos``: against the ADL queue at ``bp`` if given (the rest at the mark), else at the
-    mark. Logs the liquidation and returns the realized PnL (not yet moved)."""
-    mark = ex.marks[pos.symbol]
+    """Close ``pos``: against the ADL queue at ``bp`` if given, the rest at the mark, or
+    through the symbol's book when it has a depth (:func:`.book.fill_price`). Logs the
+    liquidation and returns the realized PnL (not yet moved)."""
     filled, notional = deleverage_opposite(ex, acct, pos, bp) if bp is not None else (ZERO, ZERO)
     rest = pos.quantity - filled
+    at = book.fill_price(ex, pos.symbol, pos.sign, rest) if rest > 0 else ex.marks[pos.symbol]
     pnl = pos.sign * (notional - filled * pos.entry_price) \
-        + rulebook.unrealized_pnl(pos.sign * rest, mark, pos.entry_price)
-    fill_price = (notional + rest * mark) / pos.quantity
+        + rulebook.unrealized_pnl(pos.sign * rest, at, pos.entry_price)
+    fill_price = (notional + rest * at) / pos.quantity
     if bp is None:
         how = ""
     elif filled == 0:
@@ -134,7 +142,10 @@ def close_position(ex, acct, pos, bp, why: str) -> Decimal:
             how += (" (a counterparty's fill is never past its own bankruptcy price: what it "
                     "cannot take stays a deficit)")
         if rest > 0:
-            how += ", the rest at the mark: the queue ran out"
+            how += (", the rest at the mark: the queue ran out" if pos.symbol not in ex.book_depth
+                    else ", the rest through the book: the queue ran out")
+    if rest > 0:
+        how += book.describe(ex, pos.symbol, pos.sign, qty(rest), at)
     ex.events.append(
         "liquidation",
         f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}, {qty(pos.quantity)}) "

@@ -37,13 +37,18 @@ step is remembered per (trader, bucket key) and kept after the bucket closes; a 
 an isolated position releases none of its margin; the whole-bucket close of step 5 charges no
 liquidator fee (today's settlement). The events this returns are those of kinds "liquidation" and
 "backstop".
+
+With a book depth for the symbol (:mod:`.book`) the closes of 4 and 5 fill at the book's average
+price for their quantity instead of the mark; the step is still sized as if it filled at the mark
+(the venues' rules are), so a step whose slippage keeps the bucket liquidatable is followed by
+another round. Fees stay on the closed notional at the mark; the backstop takes over at the mark.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from . import rulebook
+from . import book, rulebook
 from .events import qty, usd
 from .liquidation import cover_deficit, find_liquidatable, liquidate
 from .money import BACKSTOP_VAULT, INSURANCE_FUND, LIQUIDATORS, money
@@ -133,27 +138,32 @@ def step_quantity(ex, acct, key: str, target, risk: Risk) -> Decimal:
 
 # --- the three ways a step closes positions ----------------------------------------------------
 def partial_close(ex, acct, key: str, pos, q: Decimal, before: Risk) -> None:
-    """Close ``q`` < Q of ``pos`` at the mark: realized PnL ``s q (P - EP)`` into the bucket, the
-    capped fees, the entry price of the rest unchanged (chunks: remember the price step)."""
+    """Close ``q`` < Q of ``pos`` at the mark P, or at the book's average F for q when the symbol
+    has a depth (:func:`.book.fill_price`): realized PnL ``s q (F - EP)`` into the bucket, the
+    capped fees (on q P), the entry price of the rest unchanged (chunks: remember the price
+    step)."""
     mark, place = ex.marks[pos.symbol], acct.bucket_collateral_place(key)
-    new, pnl, _ = pos.apply_fill(-pos.sign * q, mark)
+    fill = book.fill_price(ex, pos.symbol, pos.sign, q)
+    new, pnl, _ = pos.apply_fill(-pos.sign * q, fill)
     acct.positions[pos.key] = new
     ex.settle_pnl(place, pnl, f"partial liquidation PnL {acct.trader}")
     paid = pay_step_fees(ex, place, pos.symbol, q, mark, acct.trader)
     if ex.rules.liquidation_policy == CHUNKS:
         ex.partial_steps[(acct.trader, key)] = ex.step
-    _log_step(ex, acct, key, pos, q, pnl, before, paid)
+    _log_step(ex, acct, key, pos, (q, fill), pnl, before, paid)
 
 
 def close_one(ex, acct, key: str, pos, before: Risk) -> None:
-    """Close the whole of ``pos``, one of several positions of a cross bucket, at the mark and
-    pay the capped fees; the bucket's other positions wait for the next round."""
+    """Close the whole of ``pos``, one of several positions of a cross bucket, at the mark (or
+    through the book, :func:`.book.fill_price`) and pay the capped fees; the bucket's other
+    positions wait for the next round."""
     mark, place = ex.marks[pos.symbol], acct.bucket_collateral_place(key)
-    pnl = pos.unrealized_pnl(mark)
+    fill = book.fill_price(ex, pos.symbol, pos.sign, pos.quantity)
+    pnl = pos.unrealized_pnl(fill)
     del acct.positions[pos.key]
     ex.settle_pnl(place, pnl, f"liquidation PnL {acct.trader}")
     paid = pay_step_fees(ex, place, pos.symbol, pos.quantity, mark, acct.trader)
-    _log_step(ex, acct, key, pos, pos.quantity, pnl, before, paid)
+    _log_step(ex, acct, key, pos, (pos.quantity, fill), pnl, before, paid)
 
 
 def backstop(ex, acct, key: str, risk: Risk) -> None:
@@ -215,9 +225,11 @@ def _ratio(risk: Risk) -> str:
     return f"{float(tenths) / 10:.1f} %"
 
 
-def _log_step(ex, acct, key: str, pos, q: Decimal, pnl: Decimal, before: Risk, paid) -> None:
-    after = _risk(ex, acct, key)
-    mark, base = ex.marks[pos.symbol], ex.contract(pos.symbol).base
+def _log_step(ex, acct, key: str, pos, closed: tuple, pnl: Decimal, before: Risk,
+              paid) -> None:
+    """Log a step that closed ``closed = (q, fill price)`` of ``pos``."""
+    (q, fill), after = closed, _risk(ex, acct, key)
+    base = ex.contract(pos.symbol).base
     what = (f"closed {qty(q)} of {qty(pos.quantity)} {base}" if q < pos.quantity else
             f"closed all {qty(q)} {base}, the bucket's largest loser,")
     if after.is_liquidatable:
@@ -231,8 +243,8 @@ def _log_step(ex, acct, key: str, pos, q: Decimal, pnl: Decimal, before: Risk, p
                   f"than {usd(ex.rules.chunk_threshold)} USDT, {source}")
     ex.events.append(
         "liquidation", f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}): {what} at "
-        f"{usd(mark)} {how} ({source})", trader=acct.trader, symbol=pos.symbol,
-        quantity=-pos.sign * q, price=mark, amount=pnl)
+        f"{usd(fill)} {how} ({source}){book.describe(ex, pos.symbol, pos.sign, qty(q), fill)}",
+        trader=acct.trader, symbol=pos.symbol, quantity=-pos.sign * q, price=fill, amount=pnl)
     for dest, what, amount in paid:
         if amount > 0:
             ex.events.append("liquidation fee", f"{acct.trader} pays {usd(amount)} USDT {what} "

@@ -14,6 +14,8 @@ notional of forced selling that moves ``s`` by 1 %::
     N_s       = - sum(quantity * price) over the round's liquidation and ADL fills in s
     new price = old price * (1 - 0.01 * N_s / depth[s]), rounded to the tick, at least one tick
 
+(:func:`marginlab.engine.rulebook.book_price`, the rule the engine's book fills use too).
+
 Liquidated longs are sold (N > 0, the price falls); liquidated shorts are bought back (N < 0, it
 rises). The part of a bankrupt position matched against the ADL queue never reaches the book:
 the ADL fills cancel it in the sum. Round 0 moves the marks by the shock; each next round moves
@@ -38,6 +40,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pandas as pd
 
+from ..engine import rulebook
 from ..engine.errors import (
     ConfigurationError,
     InsufficientMarginError,
@@ -272,7 +275,7 @@ def cascade(ex: Exchange, shock: dict, depth: dict, max_rounds=100, time=None) -
                          "liquidations": count.get(s, 0), "traders liquidated": len(seen[s])})
         if not count:
             break
-        new = {s: _on_tick(ex.marks[s] * (1 - Decimal("0.01") * n / depths[s]),
+        new = {s: _on_tick(rulebook.book_price(ex.marks[s], n, depths[s]),
                            ex.contract(s).tick_size) for s, n in notional.items()}
     return pd.DataFrame(rows)
 
