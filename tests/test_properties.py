@@ -374,6 +374,27 @@ def open_others(acct, others) -> None:
                                          mode=omode)
 
 
+def isolated_scene(rules, fund, long, entry, lev, lots, extra_margin, others, cp_lots, cp_mode,
+                   liquidation_fee):
+    """A trader with an isolated ETH position (and the drawn other positions), and maybe a
+    counterparty on the other side: ``(exchange, trader, ETH quantity)``."""
+    ex = ml.Exchange(contracts=listed(liquidation_fee), rules=rules, insurance_fund=fund,
+                     marks={**START, ETH: entry})
+    spec = ex.contract(ETH)
+    q = lots * spec.lot_size
+    other_notional = sum(o[2] * ex.contract(o[0]).lot_size * START[o[0]] for o in others)
+    trader = ex.open_account("trader", deposit=q * entry + other_notional + extra_margin + 1_000)
+    for sym, buy, olots, mode, olev in others:
+        qty = olots * ex.contract(sym).lot_size
+        (trader.buy if buy else trader.sell)(sym, qty, leverage=olev, mode=mode)
+    (trader.buy if long else trader.sell)(ETH, q, leverage=lev, mode="isolated")
+    if extra_margin:
+        trader.add_margin(ETH, extra_margin)
+    if cp_lots:  # someone on the other side: an ADL queue, or a winner to socialize on
+        cp = ex.open_account("cp", deposit=cp_lots * spec.lot_size * entry + 1_000, mode=cp_mode)
+        (cp.sell if long else cp.buy)(ETH, cp_lots * spec.lot_size, leverage=2)
+    return ex, trader, q
+
 
 @SETTINGS
 @given(rules=st.sampled_from(RULE_SETS), fund=st.sampled_from([D(0), D(1), D(1_000_000)]),
@@ -386,22 +407,9 @@ def open_others(acct, others) -> None:
 def test_isolated_position_loses_at_most_its_isolated_margin(
         rules, fund, long, entry, lev, lots, extra_margin, past_bps, others, cp_lots, cp_mode,
         liquidation_fee):
-    ex = ml.Exchange(contracts=listed(liquidation_fee), rules=rules, insurance_fund=fund,
-                     marks={**START, ETH: entry})
-    spec = ex.contract(ETH)
-    q = lots * spec.lot_size
-    s = 1 if long else -1
-    other_notional = sum(o[2] * ex.contract(o[0]).lot_size * START[o[0]] for o in others)
-    trader = ex.open_account("trader", deposit=q * entry + other_notional + extra_margin + 1_000)
-    for sym, buy, olots, mode, olev in others:
-        qty = olots * ex.contract(sym).lot_size
-        (trader.buy if buy else trader.sell)(sym, qty, leverage=olev, mode=mode)
-    (trader.buy if long else trader.sell)(ETH, q, leverage=lev, mode="isolated")
-    if extra_margin:
-        trader.add_margin(ETH, extra_margin)
-    if cp_lots:  # someone on the other side: an ADL queue, or a winner to socialize on
-        cp = ex.open_account("cp", deposit=cp_lots * spec.lot_size * entry + 1_000, mode=cp_mode)
-        (cp.sell if long else cp.buy)(ETH, cp_lots * spec.lot_size, leverage=2)
+    ex, trader, q = isolated_scene(rules, fund, long, entry, lev, lots, extra_margin, others,
+                                   cp_lots, cp_mode, liquidation_fee)
+    spec, s = ex.contract(ETH), 1 if long else -1
 
     wallet, iso = trader.wallet_balance, trader.isolated_margin(ETH)
     total = trader.total_balance
