@@ -75,7 +75,8 @@ def test_stopping_tasks_lab_by_its_pid_stops_jupyterlab(tmp_path):
     """``python3 tasks.py lab`` becomes the JupyterLab server (exec): a ``kill PID`` of the
     command a teacher started leaves nothing listening. Run on a stand-in checkout whose .venv
     is this environment (installed already, so tasks.py installs nothing)."""
-    from test_cli import start, stop_by_pid
+    from servers import start_printing_url
+    from test_cli import stop_by_pid
 
     shutil.copy(ROOT / "tasks.py", tmp_path / "tasks.py")
     (tmp_path / "pyproject.toml").write_text("# stand-in\n")
@@ -84,8 +85,8 @@ def test_stopping_tasks_lab_by_its_pid_stops_jupyterlab(tmp_path):
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
     (tmp_path / ".venv" / ".marginlab-installed").touch()
-    proc, url = start([sys.executable, tmp_path / "tasks.py", "lab"], tmp_path / "lab.log",
-                      tmp_path)
+    proc, url = start_printing_url([sys.executable, tmp_path / "tasks.py", "lab"],
+                                   tmp_path / "lab.log", cwd=tmp_path)
     port = int(url.split(":")[2].split("/")[0])
     try:
         assert "/lab/tree/lessons/00_start_here.ipynb?token=" in url
