@@ -91,13 +91,17 @@ def start(args, cwd, port: int, log: Path, env=None, timeout: float = 60):
 
 
 def start_printing_url(args, log: Path, env=None, cwd=None, timeout: float = 90):
-    """Start a server that prints its URL with a token; return (process, that URL)."""
+    """Start a server that prints its URL with a token; return (process, that URL) once the
+    server listens on the URL's port."""
     proc = _popen(args, cwd or log.parent, log, env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = URL.search(log.read_text())
-        if found:
-            return proc, found.group(1)
+        if found:  # Jupyter Server prints its URL before its event loop binds the port
+            url = found.group(1)
+            wait_for_port(int(url.split(":")[2].split("/")[0]), proc,
+                          max(deadline - time.monotonic(), 1))
+            return proc, url
         if proc.poll() is not None:
             break
         time.sleep(0.2)
