@@ -124,6 +124,37 @@ def test_a_mark_price_venue_fund_pays_only_the_gap_below_zero():
     assert ex.ledger.total() == ex.ledger.deposited
 
 
+@pytest.mark.parametrize("depth, fund", [(30_000, 1_000 + 6.57493333),
+                                         (3_000, 1_000 - 78.25066667)],
+                         ids=["the fund gains the rest", "the fund pays the gap"])
+def test_the_vectorized_replay_fills_through_the_same_book(depth, fund):
+    """The two examples above, replayed on the price path 2,000 -> 1,880 by the simulator: the
+    same fills through the book, so the same fund (the fee capped at what is left, or the gap
+    paid) and nothing left for the trader."""
+    from marginlab.simulation.replay import Leg, replay
+
+    run = replay({ETH: np.array([[2000.0, 1880.0]])}, [Leg(ETH, 4, 20)], 500,
+                 rules=ml.BINANCE, insurance_fund=1_000, modes=("cross",),
+                 book_depth={ETH: depth})
+    a = run.accounts.iloc[0]
+    assert a["final equity"] == pytest.approx(0, abs=1e-6)
+    assert a["insurance fund"] == pytest.approx(fund, abs=1e-6)
+    # without the book the fund gets the whole 16 left at the mark
+    flat = replay({ETH: np.array([[2000.0, 1880.0]])}, [Leg(ETH, 4, 20)], 500,
+                  rules=ml.BINANCE, insurance_fund=1_000, modes=("cross",))
+    assert flat.accounts.iloc[0]["insurance fund"] == pytest.approx(1_016, abs=1e-6)
+
+
+def test_a_replay_book_is_checked_like_the_exchange_s():
+    from marginlab.simulation.replay import Leg, replay
+
+    path = {ETH: np.array([[2000.0, 1880.0]])}
+    for bad, words in (({ETH: 0}, "book depth of ETH-PERP"), ({ETH: -5}, "book depth"),
+                       ({BTC: 1_000}, "no price path"), ([1, 2], "takes a dict")):
+        with pytest.raises(ml.errors.MarginLabError, match=words):
+            replay(path, [Leg(ETH, 4, 20)], 500, book_depth=bad)
+
+
 def test_a_liquidated_short_buys_back_through_the_book():
     """Bob, isolated short 2 ETH at 2,000 at 10x: margin 400, fee 2, wallet 598. MM = 0.01 P;
     at 2,190 E = 400 - 380 = 20 <= 21.90. Buying 2 ETH back through 50,000 per 1 % lifts the

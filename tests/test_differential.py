@@ -9,7 +9,8 @@ of 0 to 2 steps, a backstop ratio, a shortage buffer), contracts whose liquidati
 MMR, to compliance always closes whole), 1 to 3 legs (long and short, each its own leverage, legs
 in any order), both margin modes, random walks with one-step gaps that can hit every symbol at
 the same step (same-step liquidations), funding of both signs (up to 2 % a period, or a
-different rate every step), and an insurance fund that is often empty. The two must agree on
+different rate every step), an insurance fund that is often empty, and half the time a linear
+order book on some symbols, through which liquidations fill. The two must agree on
 every bucket's first liquidation step, number of liquidation steps and quantity closed, and,
 within 1e-9 relative, on the final equity, the liquidation fees, the deficit, what the insurance
 fund paid, the fund, the unrecovered loss, the liquidator fees, the backstop vault and what the
@@ -140,6 +141,16 @@ def contracts(draw):
 
 
 @st.composite
+def books(draw, chosen):
+    """Half the time no book (fills at the mark); else some of the legs' symbols get a linear
+    book, 2,000 to 300,000 USD per 1 % move (closing a 40,000 leg through 2,000 slips 10 %)."""
+    if draw(st.booleans()):
+        return {}
+    symbols = [leg.symbol for leg in chosen if draw(st.booleans())]
+    return {"book_depth": {s: draw(st.sampled_from([2_000, 30_000, 300_000])) for s in symbols}}
+
+
+@st.composite
 def scenarios(draw):
     n_steps = draw(st.integers(2, 30))
     chosen = draw(legs())
@@ -149,7 +160,7 @@ def scenarios(draw):
     deposit = round(need * draw(st.floats(1.02, 3.0)), 2)
     kw = {"rules": draw(rules()), "contracts": draw(contracts()),
           "insurance_fund": draw(st.sampled_from([0, 0, 0, 25, 1_000_000])),
-          **draw(funding(n_steps))}
+          **draw(funding(n_steps)), **draw(books(chosen))}
     reach = min(deposit / notional, *(1 / leg.leverage for leg in chosen))
     return draw(paths(n_steps, chosen, reach)), chosen, deposit, notional, kw
 
@@ -174,7 +185,7 @@ def compare(fast, slow, scale: float, fund_scale: float) -> None:
         np.testing.assert_allclose(a[column], b[column], rtol=1e-9, atol=tol, err_msg=column)
 
 
-def describe(fast, rules, chosen) -> None:
+def describe(fast, rules, chosen, book) -> None:
     """Label the scenario for --hypothesis-show-statistics: per policy, whether a bucket had a
     partial step (more than one step, or some of its quantity left open)."""
     b = fast.buckets[fast.buckets["liquidation step"] >= 0]
@@ -197,6 +208,8 @@ def describe(fast, rules, chosen) -> None:
         event("bankrupt bucket")
     if (fast.accounts["unrecovered"] > 0).any():
         event("unrecovered loss")
+    if book:
+        event(f"{policy}: closes through a book")
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
@@ -206,7 +219,7 @@ def test_the_replay_and_the_engine_agree_on_any_scenario(scenario):
     prices, chosen, deposit, notional, kw = scenario
     fast = replay(prices, chosen, deposit, **kw)
     slow = replay_with_engine(prices, chosen, deposit, **kw)
-    describe(fast, kw["rules"], chosen)
+    describe(fast, kw["rules"], chosen, kw.get("book_depth"))
     compare(fast, slow, deposit + notional, deposit + notional + kw["insurance_fund"])
 
 

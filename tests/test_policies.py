@@ -180,6 +180,20 @@ def test_after_the_cooldown_a_large_position_is_chunked_again():
     ex.set_mark(BTC, 48_790)
     assert alice.positions[BTC].size == D("2.4") - D("0.48")  # 20 % of 2.4 again
     assert [e.quantity for e in liquidations(ex)] == [D("-0.6"), D("-0.48")]
+    # two steps, numbered apart: a reader (the replay's step count) needs no message parsing
+    first, second = liquidations(ex)
+    assert first.step is not None and second.step is not None and first.step != second.step
+
+
+def test_a_cross_bucket_closed_whole_is_one_step_however_many_positions():
+    ex = ml.Exchange(rules=ml.ALL_AT_ONCE, marks={BTC: 50_000, "ETH-PERP": 2_000})
+    bob = ex.open_account("bob", deposit=1_000)
+    bob.buy(BTC, "0.1", leverage=10)
+    bob.buy("ETH-PERP", 1, leverage=10)
+    ex.set_marks({BTC: 45_000, "ETH-PERP": 1_400})     # E = 1,000 - 3.5 - 500 - 600 < 0
+    closes = liquidations(ex)
+    assert len(closes) == 2 and len({e.step for e in closes}) == 1
+    assert all(e.step is None for e in ex.events.of_kind("fill", "mark"))
 
 
 @pytest.mark.parametrize("mode", ["cross", "isolated"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ class Event:
     quantity: Decimal | None = None
     price: Decimal | None = None
     amount: Decimal | None = None
+    step: int | None = None  # the liquidation step it belongs to (:meth:`EventLog.in_step`)
 
     def __str__(self) -> str:
         return self.message
@@ -51,10 +53,23 @@ class EventLog:
     def __init__(self):
         self._events: list[Event] = []
         self.time = 0
+        self.steps = 0  # liquidation steps numbered so far
+        self.step: int | None = None  # the one running, if any
+
+    @contextmanager
+    def in_step(self):
+        """Number a liquidation step: every event appended inside carries its number, so a
+        reader can tell one step (a whole bucket closed at once) from the next."""
+        self.steps += 1
+        outer, self.step = self.step, self.steps
+        try:
+            yield self.step
+        finally:
+            self.step = outer
 
     def append(self, kind: str, message: str, **fields) -> Event:
         assert kind in KINDS, kind
-        event = Event(len(self._events), self.time, kind, message, **fields)
+        event = Event(len(self._events), self.time, kind, message, step=self.step, **fields)
         self._events.append(event)
         return event
 

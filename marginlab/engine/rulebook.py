@@ -49,8 +49,10 @@ from .numbers import ZERO
 # --- how a rule works on both kinds of number ---------------------------------------------------
 def _param(value: Decimal, like):
     """A venue parameter (a Decimal) in the arithmetic of ``like``: exact next to a Decimal,
-    a float next to anything else."""
-    return value if isinstance(like, Decimal) else float(value)
+    a float next to anything else (an array of parameters, one per row, stays as it is)."""
+    if isinstance(like, Decimal) or isinstance(value, np.ndarray):
+        return value
+    return float(value)
 
 
 def _minimum(a, b):

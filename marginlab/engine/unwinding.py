@@ -88,7 +88,13 @@ def _risk(ex, acct, key) -> Risk:
 
 
 def step(ex, acct, key: str) -> None:
-    """One liquidation step on the bucket ``key`` of ``acct`` (see the module docstring)."""
+    """One liquidation step on the bucket ``key`` of ``acct`` (see the module docstring); its
+    events carry one step number (:meth:`marginlab.engine.events.EventLog.in_step`)."""
+    with ex.events.in_step():
+        _step(ex, acct, key)
+
+
+def _step(ex, acct, key: str) -> None:
     policy = ex.rules.liquidation_policy
     positions = acct.bucket_positions(key)
     risk = _risk(ex, acct, key)

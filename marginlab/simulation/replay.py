@@ -22,6 +22,9 @@ Under the ``all_at_once`` policy the legs of a liquidated bucket close together 
 is left pays the liquidation fee ``min(left, sum Q P liquidation_fee)`` to the insurance fund
 (all of it on bankruptcy-price venues); a negative ``left`` is a deficit that the insurance fund
 pays as far as it can, and the counterparties absorb the rest. That closed form is the fast path.
+With a book depth for a symbol (``book_depth``, :mod:`marginlab.engine.book`) its closes fill at
+the book's average price ``F = P (1 - s 0.005 Q P / D)`` instead of the mark: ``left`` loses the
+slippage ``s Q (P - F)``, which the counterparties gain (fees stay on the notional at the mark).
 Under the other policies (to compliance, tier step-down, chunks and the backstop vault, Drift's
 shortage: :mod:`marginlab.rules`) the paths on which some bucket is ever liquidatable are
 replayed again, step by step from their first breach, by :mod:`.unwind` (until that breach every
@@ -146,14 +149,16 @@ class _Leg:
     leverage: float
     spec: object
     stage: int  # its symbol pays funding at this stage of a step (1, 2, ...)
+    depth: float | None = None  # its book's USD per 1 % move; None: liquidations fill at the mark
 
     @property
     def size(self) -> float:
         return self.sign * self.quantity
 
 
-def _legs(legs, paths: dict, contracts: dict) -> list[_Leg]:
-    """Validated legs, with the engine's own checks of quantity and leverage."""
+def _legs(legs, paths: dict, contracts: dict, depths: dict) -> list[_Leg]:
+    """Validated legs, with the engine's own checks of quantity and leverage, and the book depth
+    of their symbol (``depths``, already checked)."""
     out = []
     for leg in legs:
         if leg.symbol not in paths:
@@ -168,8 +173,10 @@ def _legs(legs, paths: dict, contracts: dict) -> list[_Leg]:
         first = paths[leg.symbol][:, 0]
         for value in (first.min(), first.max()):
             spec.check_leverage(Decimal(str(leg.leverage)), q * Decimal(str(value)))
+        depth = depths.get(leg.symbol)
         out.append(_Leg(leg.symbol, 1 if leg.size > 0 else -1, float(q), float(leg.leverage),
-                        spec, list(paths).index(leg.symbol) + 1))
+                        spec, list(paths).index(leg.symbol) + 1,
+                        None if depth is None else float(depth)))
     if not out:
         raise InvalidPathError("nothing to replay: give at least one leg")
     return out
@@ -315,11 +322,25 @@ def _bucket(collateral, legs, market: _Market, fsteps, keep: bool, rules) -> _Ou
     rows = np.arange(len(step))
     due = sum(rulebook.notional_fee(leg.quantity, mk[rows, at], leg.spec.liquidation_fee)
               for leg, mk in zip(legs, market.marks, strict=True))
+    left = np.where(step < width, left - _slippage(legs, market.marks, rows, at), left)
     equity = None
     if keep:
         final = rulebook.liquidation_fee(left, due, takes_whole_surplus(rules))[1]
         equity = _equity_curve(u, after, fsteps, step, final)
     return _Outcome(np.where(step < width, step, NO_LIQUIDATION), stage, left, due, equity)
+
+
+def _slippage(legs, marks, rows, at) -> np.ndarray | float:
+    """``sum s Q (P - F)`` at step ``at``: what closing the legs whole through their books costs
+    the bucket next to closing at the mark (:func:`marginlab.rulebook.book_fill_price`)."""
+    slip = 0.0
+    for leg, mk in zip(legs, marks, strict=True):
+        if leg.depth is not None:
+            p = mk[rows, at]
+            fill = rulebook.book_fill_price(leg.sign, leg.quantity, p, leg.depth,
+                                            leg.spec.tick_size)
+            slip = slip + leg.sign * leg.quantity * (p - fill)
+    return slip
 
 
 # --- settling a mode's buckets ----------------------------------------------------------------
@@ -454,21 +475,25 @@ def _unwind_paths(hit, groups, legs, market: _Market, money: tuple, funding: tup
 # --- the replay ----------------------------------------------------------------------------------
 def replay(prices, legs, deposit, symbols=None, contracts=None, rules: VenueRules = BINANCE,
            funding_rate=0.0, funding_every: int | None = None, insurance_fund=0.0,
-           modes=MODES, keep_equity: bool = False, chunk: int = 1_000) -> Replay:
+           modes=MODES, keep_equity: bool = False, chunk: int = 1_000,
+           book_depth=None) -> Replay:
     """Open ``legs`` (a list of :class:`Leg`) with ``deposit`` USDT in each of ``modes`` and
     replay every price path (see the module docstring). ``funding_rate`` (a number, or one per
     step) is paid every ``funding_every`` steps. Paths are processed ``chunk`` at a time, so
     memory stays small whatever the number of paths (under a partial liquidation policy a larger
     chunk is faster: the step-by-step replay loops over the steps once per chunk). ``rules``: a
     :class:`~marginlab.rules.VenueRules` or a preset's name; its ``liquidation_policy`` decides
-    how a liquidated bucket is unwound (see the module docstring)."""
+    how a liquidated bucket is unwound (see the module docstring). ``book_depth``
+    (``{symbol: USD per 1 % move}``, as :class:`marginlab.Exchange` takes it): liquidation
+    closes in those symbols fill through a linear order book instead of at the mark."""
     legs = inputs.check_replay(**locals())
     rules = venue_rules(rules)
     paths = price_paths(prices, symbols)
+    depths = inputs.book_depths(book_depth, list(paths))
     contracts = DEFAULT_CONTRACTS if contracts is None else contracts
     if not isinstance(contracts, dict):
         contracts = {c.symbol: c for c in contracts}
-    legs_ = _legs(legs, paths, contracts)
+    legs_ = _legs(legs, paths, contracts, depths)
     for mode in modes:
         if mode not in MODES:
             raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
@@ -500,13 +525,14 @@ def _by_path(frames) -> pd.DataFrame:
 def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
                        rules: VenueRules = BINANCE, funding_rate=0.0,
                        funding_every: int | None = None, insurance_fund=0.0,
-                       modes=MODES) -> Replay:
+                       modes=MODES, book_depth=None) -> Replay:
     """:func:`replay` done by the event engine (:class:`marginlab.Exchange`), path by path and
     step by step: slow, exact, and the reference the vectorized replay is tested against."""
     legs = inputs.check_replay(**locals())
     rules = venue_rules(rules)
     paths = price_paths(prices, symbols)
     symbols = list(paths)
+    depths = inputs.book_depths(book_depth, symbols)
     n_paths, width = next(iter(paths.values())).shape
     fsteps, frates = _funding(funding_rate, funding_every, width - 1)
     rates = dict(zip(fsteps.tolist(), frates.tolist(), strict=True))
@@ -516,7 +542,7 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
         marks = [{s: Decimal(str(paths[s][path, t])) for s in symbols} for t in range(width)]
         for mode in modes:
             ex, acct, fees = _engine_open(marks[0], legs, deposit, mode, contracts, rules,
-                                          insurance_fund)
+                                          (insurance_fund, depths))
             for t in range(1, width):
                 ex.set_marks(marks[t], time=t)
                 if t in rates:
@@ -528,12 +554,14 @@ def replay_with_engine(prices, legs, deposit, symbols=None, contracts=None,
     return Replay(pd.DataFrame(accounts), pd.DataFrame(buckets), {})
 
 
-def _engine_open(marks, legs, deposit, mode, contracts, rules, insurance_fund):
-    """An exchange at the first marks, one account in ``mode`` holding every leg; returns the
-    exchange, the account and the fees paid to open."""
+def _engine_open(marks, legs, deposit, mode, contracts, rules, market: tuple):
+    """An exchange at the first marks (``market``: its insurance fund and book depths), one
+    account in ``mode`` holding every leg; returns the exchange, the account and the fees paid
+    to open."""
     from ..engine.exchange import Exchange
 
-    ex = Exchange(contracts, rules, insurance_fund, marks=marks)
+    insurance_fund, depths = market
+    ex = Exchange(contracts, rules, insurance_fund, marks=marks, book_depth=depths or None)
     acct = ex.open_account(mode, deposit=deposit, mode=mode)
     for leg in legs:
         trade = acct.buy if leg.size > 0 else acct.sell
@@ -579,19 +607,14 @@ def _places(acct) -> list[str]:
 
 
 def _engine_bucket(ex, acct, name: str, moved: dict) -> dict:
-    """One bucket's row: its first liquidation step, its steps (a whole close or a backstop of
-    several positions is one step: their events follow each other in the log), the quantity
-    closed, and what its place paid the liquidators and the backstop vault."""
+    """One bucket's row: its first liquidation step, its steps (the engine numbers them,
+    :meth:`marginlab.engine.events.EventLog.in_step`), the quantity closed, and what its place
+    paid the liquidators and the backstop vault."""
     place = acct.wallet_place if name == "cross" else acct.isolated_place(name)
     events = [e for e in ex.events if e.kind in ("liquidation", "backstop")
               and e.trader == acct.trader and e.symbol is not None
               and (name == "cross" or e.symbol == name)]
-    steps, last = 0, None
-    for e in events:
-        whole = e.kind == "backstop" or " liquidated at " in e.message
-        if not (whole and last is not None and last[0] == e.seq - 1 and last[1] == e.kind):
-            steps += 1
-        last = (e.seq, e.kind) if whole else None
+    steps = len({e.step for e in events})
     return {"bucket": name,
             "liquidation step": events[0].time if events else NO_LIQUIDATION,
             "liquidation steps": steps,

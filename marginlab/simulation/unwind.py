@@ -63,6 +63,8 @@ class Book:
     sign: np.ndarray
     lot: np.ndarray
     rules: VenueRules
+    depth: np.ndarray  # each leg's book depth (USD per 1 % move), NaN: it fills at the mark
+    tick: np.ndarray
 
     @property
     def entry(self) -> np.ndarray:
@@ -90,7 +92,9 @@ def make_book(groups, legs, marks, rules: VenueRules) -> Book:
     members = [sorted(g, key=lambda j: legs[j].symbol) for _, g in groups]
     order = sorted(range(len(groups)), key=lambda b: (groups[b][0] != "cross", groups[b][0]))
     return Book(legs, members, order, marks, np.array([leg.sign for leg in legs], dtype=float),
-                np.array([float(leg.spec.lot_size) for leg in legs]), rules)
+                np.array([float(leg.spec.lot_size) for leg in legs]), rules,
+                np.array([np.nan if leg.depth is None else leg.depth for leg in legs]),
+                np.array([float(leg.spec.tick_size) for leg in legs]))
 
 
 def make_state(book: Book, cash, fund0: float) -> State:
@@ -239,10 +243,24 @@ def closes_whole(policy: str, quantity, mark, basis, tiers, fee, extra) -> np.nd
 
 
 # --- the closes ---------------------------------------------------------------------------------
-def realize(book: Book, st: State, b: int, rows, legs, q, marks) -> None:
-    """Close ``q`` of leg ``legs[i]`` on path ``rows[i]`` at the mark: the realized PnL
-    ``s q (P - EP)`` moves between the counterparties and the bucket (entry price unchanged)."""
-    pnl = book.sign[legs] * q * (marks - book.entry[rows, legs])
+def fill_prices(book: Book, legs, q, marks) -> np.ndarray:
+    """Where leg ``legs[i]`` has a book, the average price closing ``q[i]`` of it fills at
+    (:func:`marginlab.rulebook.book_fill_price`); elsewhere the mark."""
+    depth = book.depth[legs]
+    booked = ~np.isnan(depth)
+    if not booked.any():
+        return marks
+    fill = rulebook.book_fill_price(book.sign[legs], q, marks, np.where(booked, depth, 1.0),
+                                    book.tick[legs])
+    return np.where(booked, fill, marks)
+
+
+def realize(book: Book, st: State, b: int, rows, legs, q, marks, through_book=True) -> None:
+    """Close ``q`` of leg ``legs[i]`` on path ``rows[i]`` at the mark, or through its book
+    (:func:`fill_prices`): the realized PnL ``s q (F - EP)`` moves between the counterparties
+    and the bucket (entry price unchanged)."""
+    fill = fill_prices(book, legs, q, marks) if through_book else marks
+    pnl = book.sign[legs] * q * (fill - book.entry[rows, legs])
     st.cash[rows, b] += pnl
     st.flow["counterparties"][rows] -= pnl
     lot = book.lot[legs]
@@ -250,20 +268,20 @@ def realize(book: Book, st: State, b: int, rows, legs, q, marks) -> None:
     st.counts["quantity closed"][rows, b] += q
 
 
-def realize_all(book: Book, st: State, b: int, rows, marks) -> np.ndarray:
+def realize_all(book: Book, st: State, b: int, rows, marks, through_book=True) -> np.ndarray:
     """Close every open position of bucket ``b`` on ``rows``; returns ``sum Q P f`` (the
-    liquidation fee due)."""
+    liquidation fee due, on the notional at the mark)."""
     due = np.zeros(len(rows))
     for j in book.members[b]:
         q = st.qty[rows, j]
         due += q * marks[:, j] * float(book.legs[j].spec.liquidation_fee)
-        realize(book, st, b, rows, np.full(len(rows), j), q, marks[:, j])
+        realize(book, st, b, rows, np.full(len(rows), j), q, marks[:, j], through_book)
     return due
 
 
 def close_bucket(book: Book, st: State, b: int, rows, marks) -> None:
-    """Everything closes at the mark; the fee or the surplus to the fund, or the deficit paid by
-    the fund as far as it goes (:func:`rulebook.liquidation_fee`,
+    """Everything closes at the mark (or through the book); the fee or the surplus to the
+    fund, or the deficit paid by the fund as far as it goes (:func:`rulebook.liquidation_fee`,
     :func:`rulebook.deficit_waterfall`); an isolated bucket keeps what is left for the wallet."""
     if not len(rows):
         return
@@ -286,7 +304,7 @@ def close_to_vault(book: Book, st: State, b: int, rows, marks) -> None:
     (above zero here) goes to the backstop vault; no fee, nothing released."""
     if not len(rows):
         return
-    realize_all(book, st, b, rows, marks)
+    realize_all(book, st, b, rows, marks, through_book=False)
     taken = st.cash[rows, b].copy()
     st.cash[rows, b] = 0.0
     st.flow["backstop vault"][rows] += taken
