@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import marginlab as ml
 from marginlab.engine.errors import ConfigurationError, MarginLabError
+from marginlab.engine import rulebook
 from marginlab.engine.unwinding import step
 
 D = Decimal
@@ -253,6 +254,38 @@ def test_drift_closes_the_base_that_covers_the_shortage():
     (event,) = liquidations(ex)
     assert "closed 1.251 of 5 SOL" in event.message and "Drift" in event.message
     assert "from 100.0 % back to 79.9 %" in event.message  # 29.992 / 37.498 = 79.98 %
+
+
+@pytest.mark.parametrize("liquidator_fee, if_fee, drift_base", [
+    ("0", "0", D(1)),                     # zero_percent_liquidation_fee: "must lose 1 base"
+    ("0.01", "0", D(10) / 9),             # one_percent_liquidation_fee: "must lose 10/9 base"
+    ("0.01", "0.01", D("1.25")),          # ... and_one_percent_if_liquidation_fee
+])
+def test_drift_s_own_shortage_examples(liquidator_fee, if_fee, drift_base):
+    """Drift protocol-v2 ``math/liquidation/tests.rs``, ``calculate_base_asset_amount_to_cover
+    _margin_shortage``: a $10 shortage, margin ratio 10 % (10x), oracle $100. The rulebook's
+    single-tier case, q = shortage / (P (m + buffer) - P f), with f the liquidator fee plus the
+    insurance-fund fee; marginlab closes the first lot (0.001) strictly above Drift's base,
+    since it asks for equity strictly above the requirement."""
+    tiers = drift_contract().tiers                          # 8 % + the 2 % buffer = 10 %
+    quantity, p = D(5), D(100)
+    equity = quantity * p * D("0.10") - 10                 # a $10 shortage against MM + buffer
+    q = rulebook.cure_quantity(quantity, p, p, tiers, equity, D(0),
+                               D(liquidator_fee) + D(if_fee), D("0.001"),
+                               buffer_rate=D("0.02"))
+    assert q == first_lot_above(drift_base, D("0.001"))
+    freed = q * p * D("0.10") - q * p * (D(liquidator_fee) + D(if_fee))
+    assert freed > 10 and freed - p * D("0.10") * D("0.001") <= 10  # one lot less is short
+
+
+def test_drift_s_own_open_interest_example():
+    """Drift ``calculate_funding_rate_deltas_to_resolve_bankruptcy``, "total_base_asset_amount
+    _not_zero": a $100 loss over 7 base long and 4 short is 9.0909... per unit (Drift stores
+    9090910000 at 1e9, rounded up)."""
+    per_unit = rulebook.loss_per_unit(D(-100), D(7), D(-4))
+    assert per_unit == D(100) / 11
+    assert (per_unit * 10**9).to_integral_value(rounding="ROUND_CEILING") == 9_090_909_091
+    assert per_unit.quantize(D("0.00001")) == D("9.09091")
 
 
 # --- properties ---------------------------------------------------------------------------------
