@@ -14,6 +14,7 @@ Modules, from the bottom up (each imports only those below it)::
     rules       what venues choose differently (VenueRules and the presets)
     risk        the one risk function: equity, initial and maintenance margin of a bucket
     formulas    closed forms: liquidation, bankruptcy price, sizing
+    orders      how a buy, a sell or a close fills: checks, money, fees
     account     a trader's cross wallet and isolated margins
     sharing     loss sharing: socialized loss, over open interest, clawback
     liquidation the liquidation pipeline, insurance fund, ADL and socialized loss

@@ -25,11 +25,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from . import numbers, rulebook
+from . import numbers, orders
 from .errors import (
     InsufficientMarginError,
-    InvalidLeverageError,
-    InvalidQuantityError,
     MarginModeError,
     NoPositionError,
     PositionModeError,
@@ -43,23 +41,21 @@ from .formulas import (
     solve_legs_liquidation_price,
     solve_liquidation_price,
 )
-from .money import FEE_POOL, money
 from .numbers import ZERO, amount, exact
 from .position import (
     BOTH,
     CROSS,
     HEDGE,
     ISOLATED,
-    LEG_SIGN,
     ONE_WAY,
     Position,
     check_position_mode,
     check_position_side,
     position_key,
 )
-from .risk import Risk, bucket_risk, closing_fee_rate, maintenance_margin
+from .risk import Risk, bucket_risk, maintenance_margin
 
-MODES = (CROSS, ISOLATED)
+MODES = orders.MODES
 
 
 def _f(x) -> float:
@@ -354,7 +350,7 @@ class Account:
         v = self._within_available(amount(value, "withdrawal", allow_zero=False), "withdraw")
         with self.exchange.atomic():
             v = self._ledger.withdraw(self.wallet_place, v, f"{self.trader} withdrawal")
-            self._refuse_if_liquidatable(None)  # entry-basis MM can exceed IM at the mark
+            orders.refuse_if_liquidatable(self, None)  # entry-basis MM can exceed IM at the mark
             self.exchange.events.append("withdrawal", f"{self.trader} withdraws {usd(v)} USDT",
                                         trader=self.trader, amount=-v)
         return v
@@ -370,14 +366,16 @@ class Account:
         ``position_side="LONG"`` opens or adds to the long leg, ``"SHORT"`` reduces the short
         leg (never past zero).
         """
-        return self._trade(symbol, +1, quantity, price, leverage, mode, maker, position_side)
+        return orders.trade(self, symbol, +1, quantity, price, leverage, mode, maker,
+                            position_side)
 
     @exact
     def sell(self, symbol: str, quantity, price=None, leverage=None, mode=None, maker=False,
              position_side=None):
         """Sell ``quantity`` (opens or adds to a short, reduces or flips a long). Hedge mode:
         ``position_side="SHORT"`` opens or adds to the short leg, ``"LONG"`` reduces the long."""
-        return self._trade(symbol, -1, quantity, price, leverage, mode, maker, position_side)
+        return orders.trade(self, symbol, -1, quantity, price, leverage, mode, maker,
+                            position_side)
 
     @exact
     def close(self, symbol: str, quantity=None, price=None, maker=False,
@@ -392,192 +390,8 @@ class Account:
                 f"cannot close {qty(q)} {spec.base}: the {symbol} {pos.side} is only "
                 f"{qty(pos.quantity)} {spec.base}"
             )
-        return self._trade(symbol, -pos.sign, q, price, None, None, maker, position_side)
-
-    def _trade(self, symbol, direction, quantity, at_price, leverage, mode, maker,
-               position_side=None) -> Decimal:
-        """A fill in four stages: read the order, check it, move the money, then liquidate
-        whatever the new marks and balances call for."""
-        ex = self.exchange
-        spec = ex.contract(symbol)
-        q = spec.check_quantity(quantity)
-        p = ex.mark(symbol) if at_price is None else spec.check_price(at_price, "trade price")
-        side = self._side(position_side)
-        key = position_key(symbol, side)
-        pos = self.positions.get(key)
-        self._check_leg_order(spec, side, direction, q, pos)
-        mode, lev = self._mode_and_leverage(symbol, pos, mode, leverage, q * p)
-        self._check_leg_mode(symbol, side, mode)
-        if pos is None:
-            new, realized, closed = Position(symbol, direction * q, p, lev, mode, side), ZERO, ZERO
-        else:
-            new, realized, closed = pos.apply_fill(direction * q, p)
-            self._refuse_past_bankruptcy(pos, p, closed)
-        opened = q - closed
-        if opened > 0:  # the side that opens is checked against the tiers at its new size
-            lev = spec.check_leverage(lev, new.quantity * p)
-            new = Position(symbol, new.size, new.entry_price, lev, mode, side)
-        fee_rate = spec.maker_fee if maker else spec.taker_fee
-        with ex.atomic():
-            ex.marks.setdefault(symbol, p)
-            ex.events.append("fill", self._describe_fill(spec, pos, new, direction, q, p, mode,
-                                                         realized, closed),
-                             trader=self.trader, symbol=symbol, quantity=direction * q,
-                             price=p, amount=realized)
-            if closed > 0:
-                self._settle_close(pos, new, closed, realized, p, fee_rate)
-            if opened > 0:
-                self._pay_for_open(new, opened, p, fee_rate)
-                self.positions[key] = new
-            self._refuse_if_liquidatable(key if new is not None else None)
-            ex.run_liquidations()
-        return realized
-
-    def _check_leg_order(self, spec, side: str, direction: int, q: Decimal, pos) -> None:
-        """Hedge mode: an order against its leg's side reduces that leg and may not exceed it
-        (a leg never flips; Binance's hedge-mode order rules)."""
-        if side == BOTH or direction == LEG_SIGN[side]:
-            return
-        verb, other = ("sell", "SHORT") if side == "LONG" else ("buy", "LONG")
-        if pos is None:
-            raise NoPositionError(
-                f"{self.trader} has no open {spec.symbol} {side} leg to reduce; to open a "
-                f"{other.lower()} leg, {verb} with position_side={other!r}")
-        if q > pos.quantity:
-            raise InvalidQuantityError(
-                f"cannot {verb} {qty(q)} {spec.base} against the {spec.symbol} {side} leg: it is "
-                f"only {qty(pos.quantity)} {spec.base}, and a hedge-mode leg never flips (to "
-                f"open the other side, {verb} with position_side={other!r})")
-
-    def _check_leg_mode(self, symbol: str, side: str, mode: str) -> None:
-        """Hedge mode: both legs of a symbol share one margin mode (Binance sets it per
-        symbol)."""
-        if side == BOTH:
-            return
-        other = self.positions.get(position_key(symbol, "SHORT" if side == "LONG" else "LONG"))
-        if other is not None and other.mode != mode:
-            raise MarginModeError(
-                f"the open {other.key} leg is {other.mode}: both legs of {symbol} use one "
-                f"margin mode; trade the {side} leg in {other.mode} mode")
-
-    def _mode_and_leverage(self, symbol, pos, mode, leverage, notional):
-        """The margin mode and leverage of the fill: an open position keeps its own."""
-        if mode is not None and mode not in MODES:
-            raise MarginModeError(f"margin mode must be 'cross' or 'isolated', got {mode!r}")
-        lev = None if leverage is None else numbers.leverage(leverage)
-        if pos is None:
-            spec = self.exchange.contract(symbol)
-            return mode or self.mode, lev if lev is not None else min(
-                self.leverage, spec.max_leverage(notional))
-        if mode is not None and mode != pos.mode:
-            raise MarginModeError(
-                f"the open {symbol} position is {pos.mode}; close it before trading {symbol} "
-                f"in {mode} mode"
-            )
-        if lev is not None and lev != pos.leverage:
-            raise InvalidLeverageError(
-                f"the open {symbol} position uses {pos.leverage:g}x; close it to change leverage"
-            )
-        return pos.mode, pos.leverage
-
-    def _refuse_past_bankruptcy(self, pos: Position, p: Decimal, closed: Decimal) -> None:
-        """A venue's order check: an order that reduces a position may not fill past the
-        position's bankruptcy price (where everything backing it is lost), or the loss would
-        fall on others."""
-        if closed == 0:
-            return
-        bp = self._leg_bankruptcy_price(pos)
-        if bp is not None and pos.sign * (p - bp) < 0:
-            side = "sell" if pos.sign > 0 else "buy"
-            where = "below" if pos.sign > 0 else "above"
-            raise WouldLiquidateError(
-                f"refused: a {side} at {usd(p)} is {where} the {pos.key} {pos.side}'s "
-                f"bankruptcy price {usd(bp)}; the loss would exceed everything backing the "
-                f"position ({pos.mode} margin)"
-            )
-
-    def _describe_fill(self, spec, pos, new, direction, q, p, mode, realized, closed) -> str:
-        verb = "buys" if direction > 0 else "sells"
-        lev = (new or pos).leverage  # new is None only when pos is not
-        what = f"{self.trader} {verb} {qty(q)} {spec.base} of {spec.symbol} at {usd(p)} " \
-               f"({mode}, {lev:g}x)"
-        if (new or pos).position_side != BOTH:
-            what += f", {(new or pos).position_side} leg"
-        if closed > 0:
-            what += f", realizing {usd(realized)} USDT"
-        if new is None:
-            what += "; position closed"
-        return what
-
-    def _settle_close(self, pos: Position, new, closed, realized, p, fee_rate):
-        """Realized PnL and the closing fee go through the position's own bucket (paid out of
-        its equity); an isolated bucket then gives back the margin of the part closed."""
-        place = self.bucket_place(pos.key)
-        self.exchange.settle_pnl(place, realized, f"realized PnL {pos.key}")
-        flat = new is None or new.sign != pos.sign
-        if flat:
-            self.positions.pop(pos.key, None)  # flat before any new side is paid for
-        else:
-            self.positions[pos.key] = new
-        equity = self._bucket_equity(pos)
-        self._pay_fee(place, min(money(rulebook.notional_fee(closed, p, fee_rate)),
-                                 max(ZERO, equity)), pos.symbol)
-        if pos.mode == ISOLATED:
-            left = self._ledger.balance(place)
-            release = left if flat else left * closed / pos.quantity
-            self._ledger.transfer(place, self.wallet_place, max(ZERO, release),
-                                  f"release isolated margin {pos.key}")
-
-    def _bucket_equity(self, pos: Position) -> Decimal:
-        """Equity of the bucket that backed ``pos`` (which may be closed by now)."""
-        if pos.mode == CROSS:
-            return self.cross_risk().equity
-        if pos.key in self.positions:
-            return self._isolated_risk(self.positions[pos.key]).equity
-        return self._margin(pos.key)
-
-    def _pay_for_open(self, new: Position, opened, p, fee_rate):
-        """The order cost (initial margin Q*P/L + the fee to open + the fee to close where the
-        venue reserves it) must fit in the available balance; an isolated position's margin
-        (initial margin + fee to close) moves into its own place."""
-        spec = self.exchange.contract(new.symbol)
-        cost = money(rulebook.order_cost(opened, p, new.leverage, fee_rate,
-                                         closing_fee_rate(spec, self.exchange.rules)))
-        fee = money(rulebook.notional_fee(opened, p, fee_rate))
-        im = cost - fee  # rounded as one amount, so that the exact available balance suffices
-        if not self.cross_risk().is_initial_collateralized(cost):  # the wallet pays
-            raise InsufficientMarginError(
-                f"{self.trader} needs {usd(im)} USDT margin + {usd(fee)} fee to open "
-                f"{qty(opened)} {new.symbol} at {new.leverage:g}x, but the available balance "
-                f"is {usd(self.available_balance)} USDT"
-            )
-        self._pay_fee(self.wallet_place, fee, new.symbol)
-        if new.mode == ISOLATED:
-            self._ledger.transfer(self.wallet_place, self.isolated_place(new.key), im,
-                                  f"isolated margin {new.key}")
-
-    def _pay_fee(self, place, fee, symbol):
-        paid = self._ledger.transfer(place, FEE_POOL, fee, f"trading fee {symbol}",
-                                     overdraft=True)
-        if paid > 0:
-            self.exchange.events.append(
-                "fee", f"{self.trader} pays {usd(paid)} USDT trading fee on {symbol}",
-                trader=self.trader, symbol=symbol, amount=-paid)
-
-    def _refuse_if_liquidatable(self, key):
-        """After a user action the touched bucket (position ``key``) must stay above
-        maintenance margin."""
-        pos = self.positions.get(key) if key else None
-        checks = [(self.cross_risk(), "cross margin")]
-        if pos is not None and pos.mode == ISOLATED:
-            checks.append((self._isolated_risk(pos), f"isolated {key} position"))
-        for risk, where in checks:
-            if risk.is_liquidatable:
-                raise WouldLiquidateError(
-                    f"refused: this would leave {self.trader}'s {where} with equity "
-                    f"{usd(risk.equity)} USDT at or below its maintenance margin "
-                    f"{usd(risk.maintenance)} USDT, an immediate liquidation"
-                )
+        return orders.trade(self, symbol, -pos.sign, q, price, None, None, maker,
+                            position_side)
 
     @exact
     def deleverage(self, key: str, take: Decimal, at_price: Decimal, rank: int) -> Decimal:
@@ -587,7 +401,7 @@ class Account:
         pos = self.positions[key]
         symbol = pos.symbol
         new, realized, closed = pos.apply_fill(-pos.sign * take, at_price)
-        self._settle_close(pos, new, closed, realized, at_price, ZERO)
+        orders.settle_close(self, pos, new, closed, realized, at_price, ZERO)
         self.exchange.events.append(
             "adl",
             f"{self.trader}'s {symbol} {pos.side} auto-deleveraged: {qty(take)} closed at the "
@@ -619,7 +433,7 @@ class Account:
         with self.exchange.atomic():
             v = self._ledger.transfer(self.wallet_place, self.isolated_place(key), v,
                                       f"add margin {key}")
-            self._refuse_if_liquidatable(key)  # the wallet gave it: cross must stay safe
+            orders.refuse_if_liquidatable(self, key)  # the wallet gave it: cross must stay safe
             self.exchange.events.append(
                 "margin", f"{self.trader} adds {usd(v)} USDT margin to isolated {key}",
                 trader=self.trader, symbol=symbol, amount=v)
@@ -652,7 +466,7 @@ class Account:
         with self.exchange.atomic():
             v = self._ledger.transfer(self.isolated_place(key), self.wallet_place, v,
                                       f"remove margin {key}")
-            self._refuse_if_liquidatable(key)  # entry-basis MM can exceed IM at the mark
+            orders.refuse_if_liquidatable(self, key)  # entry-basis MM can exceed IM at the mark
             self.exchange.events.append(
                 "margin", f"{self.trader} removes {usd(v)} USDT margin from isolated {key}",
                 trader=self.trader, symbol=symbol, amount=-v)
