@@ -18,6 +18,8 @@ Modules, from the bottom up (each imports only those below it)::
     account     a trader's cross wallet and isolated margins
     sharing     loss sharing: socialized loss, over open interest, clawback
     liquidation the liquidation pipeline, insurance fund, ADL and socialized loss
+    book        liquidation fills through a linear order book
     unwinding   the liquidation policies: rounds of one step per liquidatable bucket
+    premium     the index, premium samples and funding from the premium
     exchange    marks, accounts, funding, atomic actions
 """
