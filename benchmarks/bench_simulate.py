@@ -17,7 +17,7 @@ positions are liquidated, so the event engine does its full work on every step. 
   mode on the same paths, at the scenario's leverage and at ``--stress-leverage`` (most buckets
   liquidated: the step-by-step replay does the most work).
 
-Targets (issue 5, kept by issue 10 when both started calling marginlab/engine/rulebook.py):
+Targets (issue 5, kept by issue 10 when both started calling marginlab/engine/rulebook/):
 >= 10 million position-steps per second per margin mode on one core, >= 50x the event engine,
 and under 1 GiB for 10,000 x 1,000 x 2, on ``all_at_once``; the other policies are reported.
 """

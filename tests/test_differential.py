@@ -1,6 +1,6 @@
 """Differential test: the vectorized replay (float, numpy) and the event engine (exact Decimal)
 must tell the same story on any scenario, because both call the same rules
-(marginlab/engine/rulebook.py).
+(marginlab/engine/rulebook/).
 
 Hypothesis draws scenarios over every preset (and all at once), or a preset with a random
 liquidation policy and settings (a chunk threshold small enough that chunks happen, a cooldown

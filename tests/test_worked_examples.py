@@ -13,7 +13,7 @@ Bybit and BitMEX count the fee to close in maintenance margin, and reserve it at
 "Order Cost", BitMEX "initial margin includes the exit fee"). Their examples are checked with
 their real taker fees, as published in 2025: Bybit 0.055 % (non-VIP derivatives), BitMEX
 0.075 %. marginlab reserves the fee to close at the fill price (Bybit prices it at the
-bankruptcy price: see marginlab/engine/rulebook.py, position_margin).
+bankruptcy price: see marginlab/engine/rulebook/, position_margin).
 """
 
 from decimal import Decimal
