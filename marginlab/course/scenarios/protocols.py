@@ -37,8 +37,9 @@ from decimal import Decimal
 import pandas as pd
 
 from ...engine.contracts import hyperliquid_perp, linear_perp
+from ...engine.errors import ConfigurationError
 from ...engine.exchange import Exchange
-from ...engine.numbers import ZERO
+from ...engine.numbers import ZERO, price
 from ...engine.risk import bucket_risk
 from ...engine.rules import ALL_AT_ONCE, BINANCE, DRIFT, HYPERLIQUID, SOCIALIZE_OPEN_INTEREST
 
@@ -81,14 +82,23 @@ ACCOUNTS = {"ann": ("60", 12_500), "ben": ("8", 2_000), "cat": ("5", 1_500),
 FOLLOWED = "ann"
 
 
-def _price(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+def _price(value, what: str = "oracle price") -> Decimal:
+    """An oracle price in USDC, checked by the engine and rounded to the cent."""
+    return price(value, what).quantize(Decimal("0.01"))
+
+
+def _protocol(name) -> str:
+    """``name`` if it is one of :data:`PROTOCOLS`, else a ``ConfigurationError`` naming them."""
+    if name not in PROTOCOLS:
+        raise ConfigurationError(f"protocol must be one of {', '.join(map(repr, PROTOCOLS))}; "
+                                 f"got {name!r}")
+    return name
 
 
 def market(protocol: str, *, fund=None) -> Exchange:
     """The six accounts of :data:`ACCOUNTS` on ``protocol``, each a cross account holding one
     ETH position opened at the oracle price 2,000 at the protocol's maximum leverage."""
-    spec = CONTRACTS[protocol]
+    spec = CONTRACTS[_protocol(protocol)]
     ex = Exchange(contracts=[spec], rules=RULES[protocol], marks={SYMBOL: ORACLE},
                   insurance_fund=FUNDS[protocol] if fund is None else fund)
     for name, (size, collateral) in ACCOUNTS.items():
@@ -263,7 +273,9 @@ def dydx_fillable_price(sign: int, quantity, oracle, net_collateral, total_mmr, 
     position's and PNNV = s Q oracle, PS = s Q. At the liquidation threshold (TNC = TMMR) the
     order must fill at the oracle; the closer the account to bankruptcy, the larger the discount,
     up to SMMR x PMMR."""
-    q, p = Decimal(str(quantity)), Decimal(str(oracle))
+    q, p = Decimal(str(quantity)), _price(oracle)
+    if q <= 0:
+        raise ConfigurationError(f"quantity must be above zero, got {quantity!r}")
     tnc, tmmr, pmmr = (Decimal(str(x)) for x in (net_collateral, total_mmr, position_mmr))
     abr = Decimal(str(bankruptcy_adjustment)) * (1 - tnc / tmmr)
     abr = min(Decimal(1), max(ZERO, abr))
