@@ -166,3 +166,21 @@ def test_bad_input_says_what_is_wrong(call, error):
     with pytest.raises(error) as info:
         call()
     assert len(str(info.value)) > 20
+
+
+def test_the_lessons_quiz_accepts_the_right_answers_and_hints_at_wrong_ones():
+    from marginlab.course.quizzes import lesson_12
+
+    quiz = lesson_12.check_yourself()
+    # at 1,840 equity 2,900 is above 60 x 1,840 x 2 % and below 3 % and 5 %
+    assert quiz.questions[0].options[quiz.questions[0].answer] == "dYdX v4 and Drift v2"
+    assert quiz.answer(1, "552") is True  # min(2,900, 0.5 % x 60 x 1,840)
+    assert quiz.answer(1, "2,900") is False
+    assert quiz.answer(3, "27.618") is True
+    assert quiz.answer(3, "60") is False
+    for i, q in enumerate(quiz.questions):
+        if hasattr(q, "options"):
+            assert quiz.answer(i, q.answer) is True
+            wrong = (q.answer + 1) % len(q.options)
+            assert quiz.answer(i, wrong) is False
+            assert "Not quite" in quiz.feedback[i].value

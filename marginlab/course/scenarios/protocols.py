@@ -69,11 +69,9 @@ FUNDS = {"Hyperliquid": 0, "dYdX v4": 1_000, "Drift v2": 1_000}
 """Insurance fund of the market (USDC). Hyperliquid has none: its backstop vault is HLP."""
 
 SOURCES = {
-    "Hyperliquid": "Hyperliquid docs: trading/margin-tiers, trading/liquidations, "
-                   "trading/auto-deleveraging",
-    "dYdX v4": "dydxprotocol/v4-chain: x/clob/keeper/liquidations.go, deleveraging.go, "
-               "x/clob/types/liquidations_config.go",
-    "Drift v2": "drift-labs/protocol-v2: math/liquidation.rs, controller/liquidation.rs",
+    "Hyperliquid": "Hyperliquid docs: trading/liquidations",
+    "dYdX v4": "dydxprotocol/v4-chain: x/clob/keeper/liquidations.go",
+    "Drift v2": "drift-labs/protocol-v2: math/liquidation.rs",
 }
 
 # trader: (signed ETH size, USDC collateral); "ann" is the account the lesson follows
@@ -358,7 +356,7 @@ def dydx_isolated_market(gap_pct: float = 15) -> pd.DataFrame:
     """dYdX v4's isolated markets, modelled as **one Exchange per market**: the ETH market of
     :func:`market` with its insurance fund, and an isolated MEME market (:data:`MEME`) with its
     own fund of :data:`MEME_FUND` USDC. ``ann`` trades ETH from her cross subaccount and MEME
-    from a separate isolated subaccount ``ann/1`` (dYdX numbers them 0 and 128 and up), long
+    from a separate isolated subaccount ``ann/1`` (a subaccount of its own), long
     10,000 MEME at 1.00 on 1,000 USDC. MEME gaps down ``gap_pct`` %: the MEME fund pays the
     deficit if it can cover it whole, else the MEME shorts are deleveraged at the bankruptcy
     price. Rows: each place's balance (USDC) before and after; the ETH market is untouched.
