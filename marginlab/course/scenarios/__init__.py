@@ -19,6 +19,8 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``protocols``      Hyperliquid, dYdX v4 and Drift v2 on one market (:func:`same_account`,  12
+                   :func:`health_table`, :func:`liquidate_at`, :func:`dydx_fills`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -55,6 +57,18 @@ from .likelihood import (
     odds_with_jumps,
 )
 from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
+from .protocols import (
+    PROTOCOLS,
+    drift_shortage,
+    dydx_fillable_price,
+    dydx_fills,
+    dydx_isolated_market,
+    followed_through,
+    health_table,
+    liquidate_at,
+    protocol_rules,
+    same_account,
+)
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
@@ -70,5 +84,7 @@ __all__ = [
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "PROTOCOLS",
+    "dydx_fillable_price", "dydx_fills", "dydx_isolated_market", "drift_shortage",
+    "followed_through", "health_table", "liquidate_at", "protocol_rules", "same_account",
 ]

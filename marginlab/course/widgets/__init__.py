@@ -19,6 +19,8 @@ app                what it shows                                               l
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
+``ProtocolApp``    one market read by a liquidator: Hyperliquid, dYdX v4 or    12
+                   Drift v2, health at the oracle and where the money goes
 =================  ==========================================================  ======
 """
 
@@ -30,6 +32,7 @@ from .hedge import HedgeApp
 from .leverage import LeverageApp
 from .odds import OddsApp
 from .pool import PoolApp
+from .protocols import ProtocolApp
 from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
 from .survival import SurvivalApp
@@ -37,8 +40,8 @@ from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
-           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
-           "Number", "Quiz", "COLORS"]
+           "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp",
+           "Choice", "Number", "Quiz", "COLORS"]
 
 
 def app_classes() -> list[type[App]]:

@@ -1,0 +1,72 @@
+"""Lesson 12, "Protocol margin engines": check yourself.
+
+Every number is computed from :mod:`marginlab.course.scenarios.protocols` when the quiz is built:
+the same account (``ann``, long 60 ETH at 2,000 on 12,500 USDC) on Hyperliquid, dYdX v4 and
+Drift v2.
+"""
+
+from __future__ import annotations
+
+from ..scenarios.protocols import PROTOCOLS, drift_shortage, same_account
+from ..widgets.quiz import Choice, Number, Quiz
+
+WHO_LIQUIDATES = ["none of them", "Hyperliquid only", "dYdX v4 and Drift v2", "all three"]
+
+
+def _who(liquidatable: list[bool]) -> int:
+    """The option of :data:`WHO_LIQUIDATES` that names the protocols flagged True."""
+    named = [p for p, hit in zip(PROTOCOLS, liquidatable, strict=True) if hit]
+    if not named:
+        return 0
+    if len(named) == len(PROTOCOLS):
+        return 3
+    return 1 if named == ["Hyperliquid"] else 2
+
+
+def check_yourself() -> Quiz:
+    """Six questions: which protocol liquidates first, the dYdX fee, the backstop vault, Drift's
+    shortage, where a Drift bankruptcy goes, and why anyone can liquidate."""
+    at_1840 = same_account(1840)
+    at_1800 = same_account(1800)
+    shortage = drift_shortage(1880)
+    who = _who(list(at_1840["liquidatable"]))
+    return Quiz([
+        Choice("ETH's oracle falls from 2,000 to 1,840. Which protocols can liquidate ann?",
+               WHO_LIQUIDATES, answer=who,
+               why="Same equity everywhere; only the maintenance rates differ: 2 % on "
+                   "Hyperliquid, 3 % on dYdX, 5 % on the Drift model market.",
+               hints={k: "Compare ann's equity at 1,840 with 60 x 1,840 x MMR on each protocol."
+                      for k in range(len(WHO_LIQUIDATES)) if k != who}),
+        Number("At 1,840, how much of ann's collateral goes to dYdX's insurance fund?",
+               answer=float(at_1840.loc["dYdX v4", "to insurance fund"]), tolerance=1,
+               unit="USDC", hint="min(what is left, 0.5 % of the notional closed)."),
+        Choice("At 1,800 on Hyperliquid ann's equity is below 2/3 of her maintenance margin. "
+               f"Who gets her remaining {at_1800.loc['Hyperliquid', 'to backstop vault']:,.0f} "
+               "USDC?",
+               ["the backstop vault (HLP's liquidator)", "ann", "an insurance fund",
+                "a third-party liquidator"], answer=0,
+               why="A backstop liquidation hands positions and collateral to the vault.",
+               hints={1: "Below 2/3 of MM the market order is skipped.",
+                      2: "Hyperliquid has no insurance fund.",
+                      3: "Below 2/3 of MM no market order goes to the book."}),
+        Number("At 1,880, how many ETH does Drift's shortage formula close (3 decimals)?",
+               answer=float(shortage["ETH closed"]), tolerance=0.01, unit="ETH",
+               hint="base = shortage / (P (m + buffer) - P (liquidator fee + insurance fee))."),
+        Choice("A Drift account goes bankrupt and the insurance fund cannot pay it all. Who pays "
+               "the rest?",
+               ["every open position of the market, per unit of base, longs and shorts alike",
+                "the profitable shorts, in ADL order", "the liquidator", "nobody"], answer=0,
+               why="Drift bumps the market's cumulative funding: a loss per unit of open "
+                   "interest.",
+               hints={1: "That is dYdX's deleveraging and Hyperliquid's ADL.",
+                      2: "The liquidator is paid a fee; it does not cover deficits.",
+                      3: "Someone always pays: on Drift, the open interest."}),
+        Choice("Why can anyone run a liquidation bot on these protocols?",
+               ["balances, positions and oracle prices are public, and liquidators are paid",
+                "the protocol's staff hand out the accounts to liquidate",
+                "only validators can see the accounts"], answer=0,
+               why="Public state: anyone can compute every account's health as the protocol "
+                   "does.",
+               hints={1: "There is no staff deciding: the rules are code.",
+                      2: "Account state is on chain, readable by everyone."}),
+    ])
