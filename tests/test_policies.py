@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import marginlab as ml
-from marginlab.engine.errors import ConfigurationError, MarginLabError
 from marginlab.engine import rulebook
+from marginlab.engine.errors import ConfigurationError, MarginLabError
 from marginlab.engine.unwinding import step
 
 D = Decimal
