@@ -19,6 +19,9 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``funding``        fees, mark vs index, funding eating an isolated margin                 11
+                   (:func:`first_trade_fees`, :func:`basis_liquidation`,
+                   :func:`funding_periods`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -39,6 +42,13 @@ from .crashes import (
     who_pays_for_a_crash,
 )
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
+from .funding import (
+    basis_liquidation,
+    fee_schedules,
+    first_trade_fees,
+    funding_periods,
+    funding_summary,
+)
 from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
 from .likelihood import (
@@ -70,5 +80,6 @@ __all__ = [
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "basis_liquidation",
+    "fee_schedules", "first_trade_fees", "funding_periods", "funding_summary",
 ]
