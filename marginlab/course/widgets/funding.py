@@ -51,14 +51,14 @@ class FundingApp(App):
         self.ax.set_ylim(0, 1800)  # room for the widest tick labels in the layout below
         usd_axis(self.ax)
         self.ax.legend(loc="upper right", fontsize=10)
-        self.title = self.ax.set_title("placeholder title for the layout", fontsize=12)
+        self.title = self.ax.set_title("placeholder title for the layout", fontsize=12, pad=14)
         self.px.axhline(MARK, color=COLORS["price"], lw=2, label="mark (still)")
         self.px.set_xlabel("funding periods (8 h each)")
         self.px.set_ylabel("liquidation price (USDT)")
         self.px.set_ylim(0, 2600)
         usd_axis(self.px)
         self.px.legend(loc="lower right", fontsize=10)
-        self.px.set_title("Liquidation price vs the mark", fontsize=12)
+        self.px.set_title("Liquidation price vs the mark", fontsize=12, pad=14)
         fig.tight_layout()
         return fig
 
