@@ -15,6 +15,7 @@ from marginlab.course.scenarios import (
     fee_schedules,
     first_trade_fees,
     funding_periods,
+    funding_rate_examples,
     funding_summary,
 )
 from marginlab.course.widgets import FundingApp
@@ -73,6 +74,15 @@ def test_without_a_basis_the_same_long_lives():
     assert r["liquidated at"] is None
     assert r["frame"]["equity"].iloc[-1] == pytest.approx(
         1000 - 1 - 100 + 100 + (r["frame"]["mark"].iloc[-1] - 2000))  # wallet + margin + uPnL
+
+
+def test_the_funding_rate_follows_binances_rule_with_its_dampener_and_cap():
+    # F = clamp(P + clamp(I - P, -0.05 %, 0.05 %), -2 %, 2 %), I = 0.01 %; in %:
+    # P 0: I - P = 0.01 inside the dampener -> 0.01; P 0.03 -> 0.03 - 0.02 = 0.01;
+    # P 0.2 -> 0.2 - 0.05 = 0.15; P -0.2 -> -0.2 + 0.05 = -0.15; P 5 -> 4.95, capped at 2
+    table = funding_rate_examples()
+    assert table["funding rate %"].tolist() == pytest.approx([0.01, 0.01, 0.15, -0.15, 2.0])
+    assert table["who pays"].tolist()[3] == "shorts pay longs"
 
 
 @pytest.mark.parametrize("rate, periods", [(0.001, 45), (0.003, 15)])

@@ -47,6 +47,7 @@ from .funding import (
     fee_schedules,
     first_trade_fees,
     funding_periods,
+    funding_rate_examples,
     funding_summary,
 )
 from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
@@ -82,4 +83,5 @@ __all__ = [
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "basis_liquidation",
     "fee_schedules", "first_trade_fees", "funding_periods", "funding_summary",
+    "funding_rate_examples",
 ]

@@ -38,6 +38,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ...engine import rulebook
 from ...engine.contracts import BTC_PERP, ETH_PERP
 from ...engine.errors import SimulationSettingError
 from ...engine.exchange import Exchange
@@ -138,6 +139,21 @@ def basis_liquidation(*, leverage=20, basis=-0.06, at=24, half_life_steps=6, ste
             "index move %": (row["index"] / 2000 - 1) * 100,
             "mark move %": (row["mark"] / 2000 - 1) * 100,
             "lowest index": float(frame["index"].min()), "leverage": leverage}
+
+
+def funding_rate_examples(premiums=("0", "0.0003", "0.002", "-0.002", "0.05"),
+                          spec=ETH_PERP) -> pd.DataFrame:
+    """The funding rate (in % per interval) the contract's rule sets for each average premium
+    (:func:`marginlab.rulebook.funding_rate`, ``F = clamp(P + clamp(I - P, -c, c), -cap,
+    cap)``), with the interest I, dampener c and cap of ``spec``, and who pays at that rate."""
+    rows = []
+    for p in premiums:
+        rate = rulebook.funding_rate(_d(p), spec.funding_interest, spec.funding_clamp,
+                                     spec.funding_cap)
+        rows.append({"average premium %": float(_d(p) * 100), "funding rate %": float(rate * 100),
+                     "who pays": "longs pay shorts" if rate > 0 else
+                     "shorts pay longs" if rate < 0 else "nobody"})
+    return pd.DataFrame(rows).set_index("average premium %")
 
 
 def _check_periods(periods) -> int:

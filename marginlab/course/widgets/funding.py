@@ -50,14 +50,14 @@ class FundingApp(App):
         self.ax.set_ylabel("USDT")
         self.ax.set_ylim(0, 1800)  # room for the widest tick labels in the layout below
         usd_axis(self.ax)
-        self.ax.legend(loc="upper right", fontsize=10)
+        self.legends = {self.ax: self.ax.legend(loc="upper right", fontsize=10)}
         self.title = self.ax.set_title("placeholder title for the layout", fontsize=12, pad=14)
         self.px.axhline(MARK, color=COLORS["price"], lw=2, label="mark (still)")
         self.px.set_xlabel("funding periods (8 h each)")
         self.px.set_ylabel("liquidation price (USDT)")
         self.px.set_ylim(0, 2600)
         usd_axis(self.px)
-        self.px.legend(loc="lower right", fontsize=10)
+        self.legends[self.px] = self.px.legend(loc="lower right", fontsize=10)
         self.px.set_title("Liquidation price vs the mark", fontsize=12, pad=14)
         fig.tight_layout()
         return fig
@@ -97,11 +97,26 @@ class FundingApp(App):
         prices = st[f"{st['mode']} liquidation prices"]
         low = float(np.nanmin(prices))
         self.px.set_ylim(low - 0.3 * (MARK - low), MARK + 0.3 * (MARK - low))
+        self._label_off_scale()
         when = st["isolated liquidated at"]
         self.title.set_text("isolated liquidated after "
                             f"{when} periods ({when * PERIOD_HOURS} h); cross lives"
                             if when is not None else
                             f"both alive after {st['periods']} periods")
+
+    def _label_off_scale(self) -> None:
+        """The scales follow the chosen mode: a line of the other mode that falls wholly
+        outside them says so in its legend entry."""
+        for ax, legend in self.legends.items():
+            low, high = ax.get_ylim()
+            for line, text in zip(legend.get_lines(), legend.get_texts(), strict=True):
+                label = line.get_label().removesuffix(" (off the scale)")
+                if not label.startswith("_"):
+                    mine = next(a for a in ax.get_lines() if a.get_label() == label)
+                    y = np.asarray(mine.get_ydata(), dtype=float)
+                    y = y[~np.isnan(y)]
+                    off = len(y) > 0 and bool(((y < low) | (y > high)).all())
+                    text.set_text(label + (" (off the scale)" if off else ""))
 
     def alt_text(self, st: dict) -> str:
         when = st["isolated liquidated at"]
