@@ -38,17 +38,19 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ...engine import rulebook
+from ...engine import formulas, rulebook
 from ...engine.contracts import BTC_PERP, ETH_PERP
 from ...engine.errors import SimulationSettingError
 from ...engine.exchange import Exchange
 from ...engine.numbers import ZERO
 from ...engine.rules import BINANCE, PRESETS
 from ...simulation.basis import basis_shock
+from .twins import MODES
 from .waterfall import VENUES
 
 FIRST_TRADE = {"ETH-PERP": Decimal(2), "BTC-PERP": Decimal("0.01")}
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
+ENTRY = START["ETH-PERP"]  # every ETH position of this lesson opens at 2,000
 DEPOSIT = Decimal(1000)
 PERIOD_HOURS = 8  # Binance, Bybit: funding every 8 hours on most perpetuals
 BYBIT_PUBLISHED = {"maker": Decimal("0.0002"), "taker": Decimal("0.00055")}
@@ -90,9 +92,9 @@ def first_trade_fees(venues=VENUES) -> pd.DataFrame:
         ex, acct = _first_trade(venue)
         wallet, available = acct.wallet_balance, acct.available_balance
         maker_ex, _ = _first_trade(venue, maker=True)
-        reserved = sum((ex.contract(s).taker_fee * q * START[s]
-                        for s, q in FIRST_TRADE.items()), ZERO) \
-            if PRESETS[venue].fee_in_mm else ZERO
+        reserved = sum((formulas.position_margin(q, START[s], 10, ex.contract(s), ex.rules)
+                        - formulas.initial_margin(q, START[s], 10, ex.contract(s))
+                        for s, q in FIRST_TRADE.items()), ZERO)
         for symbol in FIRST_TRADE:
             acct.close(symbol)
         rows[venue] = {
@@ -114,10 +116,10 @@ def basis_liquidation(*, leverage=20, basis=-0.06, at=24, half_life_steps=6, ste
     premium %, the position's liquidation price, equity), "liquidated at": the step (None if
     never), "index move %" and "mark move %" at that step (or at the end), "lowest index",
     "liquidation price"}``. No funding is paid on this path (see :func:`funding_periods`)."""
-    shock = basis_shock(s0=2_000.0, steps=steps, basis=basis, at=at,
+    shock = basis_shock(s0=float(ENTRY), steps=steps, basis=basis, at=at,
                         half_life_steps=half_life_steps, seed=seed)
     tick = ETH_PERP.tick_size
-    ex = Exchange(marks={"ETH-PERP": 2000})
+    ex = Exchange(marks={"ETH-PERP": ENTRY})
     acct = ex.open_account("trader", deposit=DEPOSIT, mode="isolated", leverage=leverage)
     acct.buy("ETH-PERP", quantity)
     liq = acct.liquidation_price("ETH-PERP")
@@ -130,14 +132,14 @@ def basis_liquidation(*, leverage=20, basis=-0.06, at=24, half_life_steps=6, ste
         if not alive and dead is None:
             dead = step
         rows.append({"step": step, "index": float(index), "mark": float(mark),
-                     "premium %": float((mark - index) / index * 100),
+                     "premium %": float(rulebook.premium(mark, index) * 100),
                      "liquidation price": float(liq) if alive else np.nan,
                      "equity": float(acct.equity)})
     frame = pd.DataFrame(rows).set_index("step")
     row = frame.loc[dead] if dead else frame.iloc[-1]
     return {"frame": frame, "liquidated at": dead, "liquidation price": float(liq),
-            "index move %": (row["index"] / 2000 - 1) * 100,
-            "mark move %": (row["mark"] / 2000 - 1) * 100,
+            "index move %": (row["index"] / float(ENTRY) - 1) * 100,
+            "mark move %": (row["mark"] / float(ENTRY) - 1) * 100,
             "lowest index": float(frame["index"].min()), "leverage": leverage}
 
 
@@ -165,9 +167,9 @@ def _check_periods(periods) -> int:
 
 def _funding_twins(leverage, quantity, side: str) -> tuple[Exchange, dict]:
     """A cross and an isolated account, each with ``DEPOSIT`` and the same position at 2,000."""
-    ex = Exchange(marks={"ETH-PERP": 2000}, rules=BINANCE)
+    ex = Exchange(marks={"ETH-PERP": ENTRY}, rules=BINANCE)
     accounts = {}
-    for mode in ("cross", "isolated"):
+    for mode in MODES:
         acct = ex.open_account(mode, deposit=DEPOSIT, mode=mode, leverage=leverage)
         (acct.buy if side == "long" else acct.sell)("ETH-PERP", quantity)
         accounts[mode] = acct
@@ -180,11 +182,11 @@ def _funding_row(period: int, accounts: dict, paid: dict) -> dict:
            float(holding[0].maintenance_margin("ETH-PERP")) if holding else np.nan}
     for mode, acct in accounts.items():
         alive = "ETH-PERP" in acct.positions
-        backing = acct.isolated_margin("ETH-PERP") if mode == "isolated" and alive \
-            else acct.wallet_balance
         row[f"{mode} paid"] = float(paid[mode])
-        row[f"{mode} margin" if mode == "isolated" else "cross wallet"] = \
-            float(backing) if alive or mode == "cross" else 0.0
+        if mode == "isolated":
+            row["isolated margin"] = float(acct.isolated_margin("ETH-PERP")) if alive else 0.0
+        else:
+            row["cross wallet"] = float(acct.wallet_balance)
         row[f"{mode} liquidation price"] = \
             float(acct.liquidation_price("ETH-PERP")) if alive else np.nan
         row[f"{mode} alive"] = alive

@@ -13,13 +13,13 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots import usd_axis
-from ..scenarios.funding import PERIOD_HOURS, funding_periods, funding_summary
+from ..scenarios.funding import ENTRY, PERIOD_HOURS, funding_periods, funding_summary
+from ..scenarios.twins import MODES
 from ..style import COLORS, LINESTYLES, MARKERS
 from .base import App, signed
 
-MODES = ("cross", "isolated")
 BACKING = {"cross": "cross wallet", "isolated": "isolated margin"}
-MARK = 2000.0
+MARK = float(ENTRY)  # the mark does not move in this story
 
 
 class FundingApp(App):
