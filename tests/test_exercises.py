@@ -193,6 +193,15 @@ def test_the_adl_queue_follows_binance_score():
     assert list(taken) == practice.adl_ranking()[:len(taken)]
 
 
+def test_funding_takes_size_times_mark_times_rate_from_the_isolated_margin():
+    # 2 ETH at 2,000, 0.08 % per 8 h: 3.20 a payment out of a 200 USDT margin (20x)
+    assert practice.funding_margin_change() == Decimal("-3.2")
+    # ten payments later: margin 168, LP = (2 x 2,000 - 168) / (2 x (1 - 0.5 %))
+    assert practice.funding_liquidation_price() == pytest.approx(Decimal(3832) / Decimal("1.99"))
+    # liquidated at the first payment with 200 - 3.2 n <= MM 20: n = 57 (56.25 rounded up)
+    assert practice.funding_periods_to_liquidation() == 57
+
+
 def test_the_hedge_breaks_in_isolated_and_holds_in_cross():
     assert practice.hedge_liquidated(1) == {"down": [], "up": []}
     assert practice.hedge_liquidated(1, "isolated") == {"down": ["BTC-PERP"], "up": ["ETH-PERP"]}
@@ -213,6 +222,9 @@ RIGHT = {
     "adl_deleveraged": lambda: practice.adl_deleveraged(),
     "hedge_eth_short": lambda: Decimal(1),
     "isolated_btc_leg_fall": lambda: practice.isolated_btc_leg_fall_pct(),
+    "funding_margin_change": lambda: practice.funding_margin_change(),
+    "funding_liquidation_price": lambda: practice.funding_liquidation_price(),
+    "funding_periods_to_liquidation": lambda: Decimal(practice.funding_periods_to_liquidation()),
 }
 
 
@@ -270,6 +282,19 @@ WRONG = [  # (exercise, answer from the right one, words the message must hold)
     ("hedge_eth_short", lambda r: r * 2, "too big"),
     ("hedge_eth_short", lambda r: "one", "Expected a number of ETH, got str"),
     ("isolated_btc_leg_fall", lambda r: r * 10, "check the units"),
+    ("funding_margin_change", lambda r: -r, "the sign is not"),
+    ("funding_margin_change", lambda r: r * 100, "0.08 % is 0.0008"),
+    ("funding_margin_change", lambda r: r / 2, "on the whole position"),
+    ("funding_margin_change", lambda r: r - 1, "too low"),
+    ("funding_liquidation_price", lambda r: Decimal(3800) / Decimal("1.99"),
+     "before any funding"),
+    ("funding_liquidation_price", lambda r: Decimal(3768) / Decimal("1.99"),
+     "the wrong way"),
+    ("funding_liquidation_price", lambda r: r + 5, "too high"),
+    ("funding_periods_to_liquidation", lambda r: r - 1, "round up"),
+    ("funding_periods_to_liquidation", lambda r: Decimal(62), "not when the margin is gone"),
+    ("funding_periods_to_liquidation", lambda r: Decimal("56.25"), "whole periods"),
+    ("funding_periods_to_liquidation", lambda r: -r, "wrong sign"),
 ]
 
 

@@ -140,3 +140,26 @@ def paths_against_price(paths, level: float, *, title: str = ""):
     ax.axhline(level, color=COLORS["liquidation"], ls="--", lw=1.5)
     ax.set(xlabel="hour", ylabel="ETH (USDT)", title=title)
     return fig
+
+
+# --- lesson 11 ---------------------------------------------------------------------------------
+def mark_against_index(result: dict):
+    """The index and the mark hour by hour (a :func:`~marginlab.course.scenarios.
+    basis_liquidation` result), the long's liquidation price dashed, and the hour the mark
+    liquidated it marked with a cross."""
+    frame = result["frame"]
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    ax.plot(frame.index, frame["index"], color=COLORS["price"], lw=2, label="index (spot)")
+    ax.plot(frame.index, frame["mark"], color=COLORS["liquidation"], lw=2, ls="-.",
+            label="mark")
+    ax.axhline(result["liquidation price"], color=COLORS["cross"], ls="--", lw=1.5,
+               label=f"liquidation price {result['liquidation price']:,.2f}")
+    if result["liquidated at"] is not None:
+        step = result["liquidated at"]
+        ax.plot([step], [frame.loc[step, "mark"]], "X", ms=12, color=COLORS["cross"],
+                label=f"liquidated at hour {step}")
+    ax.set(xlabel="hour", ylabel="ETH (USDT)",
+           title=f"{result['leverage']}x isolated long: the mark, not the index, liquidates it")
+    usd_axis(ax)
+    ax.legend(loc="lower left", fontsize=10)
+    return fig

@@ -10,6 +10,8 @@ taker fee 0.05 % on open), opened at ETH 2,000 and BTC 50,000 at 10x.
   insurance fund is empty.
 * **Hedge** (exercise 6): 1,000 USDT, long 0.04 BTC and short an ETH quantity of your choice; the
   market moves 60 % up or down (both coins together).
+* **Funding** (exercise 7): lesson 11's isolated long of 2 ETH at 20x, the mark still, funding
+  at 0.08 % per 8 h.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..engine.money import floor_to
 from ..engine.numbers import ZERO
 from ..engine.risk import bucket_risk
 from .scenarios.deleverage import adl_table, market
+from .scenarios.funding import funding_periods, funding_summary
 
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
 BTC_LONG = Decimal("0.04")
@@ -184,3 +187,43 @@ def adl_shorts() -> pd.DataFrame:
                       "leverage": float(pos.leverage),
                       "wallet balance": float(acct.wallet_balance)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("trader")
+
+
+# --- exercise 7: funding eats an isolated margin (lesson 11) ----------------------------------
+FUNDING_RATE = Decimal("0.0008")  # 0.08 % per 8 h
+FUNDING_LONG = Decimal(2)
+FUNDING_LEVERAGE = 20
+FUNDING_AFTER = 10  # periods, for the liquidation price of exercise 7b
+
+
+def funding_table(periods: int) -> pd.DataFrame:
+    """Lesson 11's funding twins for exercise 7: a long of 2 ETH at 2,000, 20x, the mark still,
+    funding at 0.08 % per period (:func:`~.scenarios.funding.funding_periods`)."""
+    return funding_periods(rate=FUNDING_RATE, periods=periods, leverage=FUNDING_LEVERAGE,
+                           quantity=FUNDING_LONG)
+
+
+def funding_setup() -> dict:
+    """What exercise 7 states: the position, its isolated margin and maintenance margin."""
+    start = funding_table(0).loc[0]
+    return {"long ETH": float(FUNDING_LONG), "entry and mark": float(START["ETH-PERP"]),
+            "leverage": FUNDING_LEVERAGE, "isolated margin": float(start["isolated margin"]),
+            "maintenance margin": float(start["maintenance margin"]),
+            "funding rate % per 8 h": float(FUNDING_RATE * 100)}
+
+
+def funding_margin_change() -> Decimal:
+    """Exercise 7a: how the isolated margin changes with one funding payment (signed)."""
+    margin = funding_table(1)["isolated margin"]
+    return Decimal(str(round(margin.loc[1] - margin.loc[0], 8)))
+
+
+def funding_liquidation_price() -> Decimal:
+    """Exercise 7b: the isolated liquidation price after ``FUNDING_AFTER`` payments."""
+    table = funding_table(FUNDING_AFTER)
+    return Decimal(str(table.loc[FUNDING_AFTER, "isolated liquidation price"]))
+
+
+def funding_periods_to_liquidation() -> int:
+    """Exercise 7c: the payment that liquidates the isolated ring."""
+    return funding_summary(funding_table(200))["isolated liquidated at"]

@@ -19,6 +19,9 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``funding``        fees, mark vs index, funding eating an isolated margin                 11
+                   (:func:`first_trade_fees`, :func:`basis_liquidation`,
+                   :func:`funding_periods`)
 ``protocols``      Hyperliquid, dYdX v4 and Drift v2 on one market (:func:`same_account`,  12
                    :func:`health_table`, :func:`liquidate_at`, :func:`dydx_fills`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
@@ -41,6 +44,14 @@ from .crashes import (
     who_pays_for_a_crash,
 )
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
+from .funding import (
+    basis_liquidation,
+    fee_schedules,
+    first_trade_fees,
+    funding_periods,
+    funding_rate_examples,
+    funding_summary,
+)
 from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import initial_margin, leverage_ladder, one_position
 from .likelihood import (
@@ -87,4 +98,7 @@ __all__ = [
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "PROTOCOLS",
     "dydx_fillable_price", "dydx_fills", "dydx_isolated_market", "drift_shortage",
     "followed_through", "health_table", "liquidate_at", "protocol_rules", "same_account",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "basis_liquidation",
+    "fee_schedules", "first_trade_fees", "funding_periods", "funding_summary",
+    "funding_rate_examples",
 ]

@@ -19,6 +19,8 @@ app                what it shows                                               l
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
+``FundingApp``     funding eats an isolated margin; the cross pool pays and    11
+                   lives
 ``ProtocolApp``    one market read by a liquidator: Hyperliquid, dYdX v4 or    12
                    Drift v2, health at the oracle and where the money goes
 =================  ==========================================================  ======
@@ -28,6 +30,7 @@ from ..style import COLORS
 from .base import App
 from .cascade import CascadeApp
 from .deleverage import AdlApp
+from .funding import FundingApp
 from .hedge import HedgeApp
 from .leverage import LeverageApp
 from .odds import OddsApp
@@ -39,9 +42,10 @@ from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
-           "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp",
-           "Choice", "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "FundingApp", "HedgeApp", "LeverageApp",
+           "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp", "TeaserApp",
+           "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
+
 
 
 def app_classes() -> list[type[App]]:
