@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -215,6 +216,32 @@ def test_below_two_thirds_of_maintenance_margin_the_backstop_vault_takes_over(mo
     events = liquidations(ex, "backstop")
     assert len(events) == 2 and "backstop vault" in events[1].message
     assert "below 0.667 of the maintenance margin" in events[0].message
+
+
+def test_a_step_s_fee_never_makes_a_solvent_account_bankrupt():
+    """Ann, cross, 335 USDT: long 1 ETH at 2,000 and 0.04 BTC at 50,000, both 20x (fees 2,
+    wallet 333). ETH 1,800 and BTC 47,000: equity 333 - 200 - 120 = 13 <= MM 9 + 7.52. Closing ETH
+    (the largest loser) frees 9 of MM but costs 1,800 * 1.25 % = 22.50 of fee, more than the 13
+    the account is still worth with BTC's -120 open. The fee takes those 13 and no more (before:
+    it was capped at the wallet, 133, took 22.50, and the fund paid the 9.50 it made up)."""
+    ex = ml.Exchange(rules=ml.BINANCE, marks={ETH: 2_000, BTC: 50_000}, insurance_fund=1_000)
+    ann = ex.open_account("ann", deposit=335)
+    ann.buy(ETH, 1, leverage=20)
+    ann.buy(BTC, "0.04", leverage=20)
+    ex.set_marks({ETH: 1_800, BTC: 47_000})
+    (fee,) = ex.events.of_kind("liquidation fee")
+    assert fee.amount == -13
+    assert ex.events.of_kind("insurance fund") == []      # the fund paid nothing
+    assert ex.insurance_fund == 1_013 and ann.equity == 0 and ann.positions == {}
+    first, second = liquidations(ex)
+    assert "closed all 1 ETH" in first.message and "; the margin ratio went" in first.message
+    assert "equity was gone" in second.message
+    # the simulator caps the fee the same way
+    from marginlab.simulation.replay import Leg, replay
+    run = replay({ETH: np.array([[2_000.0, 1_800.0]]), BTC: np.array([[50_000.0, 47_000.0]])},
+                 [Leg(ETH, 1, 20), Leg(BTC, 0.04, 20)], 335, rules=ml.BINANCE,
+                 insurance_fund=1_000, modes=("cross",)).accounts.iloc[0]
+    assert run["insurance fund"] == pytest.approx(1_013) and run["unrecovered"] == 0
 
 
 # --- Drift: only the shortage ---------------------------------------------------------------------

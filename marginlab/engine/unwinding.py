@@ -51,7 +51,7 @@ from decimal import ROUND_FLOOR, Decimal
 from . import book, rulebook
 from .events import qty, usd
 from .liquidation import cover_deficit, find_liquidatable, liquidate
-from .money import BACKSTOP_VAULT, INSURANCE_FUND, LIQUIDATORS, money
+from .money import BACKSTOP_VAULT, INSURANCE_FUND, LIQUIDATORS, MONEY_STEP, floor_to, money
 from .numbers import ZERO, exact
 from .risk import Risk, bucket_risk, closing_fee_rate, maintenance_margin, mm_basis_price
 from .rules import ALL_AT_ONCE, CHUNKS, SHORTAGE_ONLY, TIER_STEP_DOWN, TO_COMPLIANCE
@@ -98,7 +98,7 @@ def _step(ex, acct, key: str) -> None:
     policy = ex.rules.liquidation_policy
     positions = acct.bucket_positions(key)
     risk = _risk(ex, acct, key)
-    if risk.equity <= 0 or policy == ALL_AT_ONCE:
+    if rulebook.equity_is_gone(risk.equity) or policy == ALL_AT_ONCE:
         liquidate(ex, acct, key)
         return
     if policy == CHUNKS and rulebook.needs_backstop(risk.equity, risk.maintenance,
@@ -153,7 +153,7 @@ def partial_close(ex, acct, key: str, pos, q: Decimal, before: Risk) -> None:
     new, pnl, _ = pos.apply_fill(-pos.sign * q, fill)
     acct.positions[pos.key] = new
     ex.settle_pnl(place, pnl, f"partial liquidation PnL {acct.trader}")
-    paid = pay_step_fees(ex, place, pos.symbol, q, mark, acct.trader)
+    paid = pay_step_fees(ex, acct, key, pos.symbol, q, mark)
     if ex.rules.liquidation_policy == CHUNKS:
         ex.partial_steps[(acct.trader, key)] = ex.step
     _log_step(ex, acct, key, pos, (q, fill), pnl, before, paid)
@@ -168,7 +168,7 @@ def close_one(ex, acct, key: str, pos, before: Risk) -> None:
     pnl = pos.unrealized_pnl(fill)
     del acct.positions[pos.key]
     ex.settle_pnl(place, pnl, f"liquidation PnL {acct.trader}")
-    paid = pay_step_fees(ex, place, pos.symbol, pos.quantity, mark, acct.trader)
+    paid = pay_step_fees(ex, acct, key, pos.symbol, pos.quantity, mark)
     _log_step(ex, acct, key, pos, (pos.quantity, fill), pnl, before, paid)
 
 
@@ -204,19 +204,20 @@ def backstop(ex, acct, key: str, risk: Risk) -> None:
                      trader=acct.trader, amount=-moved)
 
 
-def pay_step_fees(ex, place: str, symbol: str, q: Decimal, mark: Decimal, trader: str) -> list:
+def pay_step_fees(ex, acct, key: str, symbol: str, q: Decimal, mark: Decimal) -> list:
     """``[(place paid, amount), ...]``: ``money(q P liquidation_fee)`` to the insurance fund and,
     under shortage_only, ``money(q P liquidator_fee)`` to the liquidators, each capped at what
-    the bucket's place holds above zero."""
-    spec = ex.contract(symbol)
+    the bucket is still worth, its equity above zero (its balance plus the uPnL of the positions
+    it keeps open): a fee never makes a solvent bucket bankrupt."""
+    spec, place = ex.contract(symbol), acct.bucket_collateral_place(key)
     due = [(INSURANCE_FUND, spec.liquidation_fee, "liquidation fee")]
     if ex.rules.liquidation_policy == SHORTAGE_ONLY:
         due.append((LIQUIDATORS, spec.liquidator_fee, "liquidator fee"))
     paid = []
     for dest, rate, what in due:
-        fee = min(money(rulebook.notional_fee(q, mark, rate)),
-                  max(ZERO, ex.ledger.balance(place)))
-        paid.append((dest, what, ex.ledger.transfer(place, dest, fee, f"{what} {trader}")))
+        left = max(ZERO, min(_risk(ex, acct, key).equity, ex.ledger.balance(place)))
+        fee = min(money(rulebook.notional_fee(q, mark, rate)), floor_to(left, MONEY_STEP))
+        paid.append((dest, what, ex.ledger.transfer(place, dest, fee, f"{what} {acct.trader}")))
     return paid
 
 
@@ -239,17 +240,17 @@ def _log_step(ex, acct, key: str, pos, closed: tuple, pnl: Decimal, before: Risk
     what = (f"closed {qty(q)} of {qty(pos.quantity)} {base}" if q < pos.quantity else
             f"closed all {qty(q)} {base}, the bucket's largest loser,")
     if after.is_liquidatable:
-        how = (f"the margin ratio went from {_ratio(before)} to {_ratio(after)}, still at or "
+        how = (f"; the margin ratio went from {_ratio(before)} to {_ratio(after)}, still at or "
                f"above 100 %: the next round goes on")
     else:
-        how = f"to bring the margin ratio from {_ratio(before)} back to {_ratio(after)}"
+        how = f" to bring the margin ratio from {_ratio(before)} back to {_ratio(after)}"
     source = SOURCES[ex.rules.liquidation_policy]
     if ex.rules.liquidation_policy == CHUNKS and q < pos.quantity:
         source = (f"a {float(ex.rules.chunk_share) * 100:g} % chunk of a position worth more "
                   f"than {usd(ex.rules.chunk_threshold)} USDT, {source}")
     ex.events.append(
         "liquidation", f"{acct.trader}'s {pos.symbol} {pos.side} ({pos.mode}): {what} at "
-        f"{usd(fill)} {how} ({source}){book.describe(ex, pos.symbol, pos.sign, qty(q), fill)}",
+        f"{usd(fill)}{how} ({source}){book.describe(ex, pos.symbol, pos.sign, qty(q), fill)}",
         trader=acct.trader, symbol=pos.symbol, quantity=-pos.sign * q, price=fill, amount=pnl)
     for dest, what, amount in paid:
         if amount > 0:

@@ -147,7 +147,7 @@ def one_step(book: Book, st: State, t: int, b: int, rows, risk) -> None:
     """One liquidation step on bucket ``b`` of the paths ``rows`` (see the module docstring)."""
     equity, maint, upnl, mm, marks = risk
     policy = book.rules.liquidation_policy
-    whole = (equity <= 0) | (policy == policies.ALL_AT_ONCE)
+    whole = rulebook.equity_is_gone(equity) | (policy == policies.ALL_AT_ONCE)
     backstop = ~whole & (rulebook.needs_backstop(equity, maint, book.rules.backstop_ratio)
                          if policy == policies.CHUNKS else False)
     rest = np.flatnonzero(~whole & ~backstop)
@@ -311,22 +311,31 @@ def close_to_vault(book: Book, st: State, b: int, rows, marks) -> None:
     st.counts["backstop vault"][rows, b] += taken
 
 
+def _left(book: Book, st: State, b: int, rows, marks) -> np.ndarray:
+    """What bucket ``b`` is still worth on ``rows``, above zero: its balance plus the uPnL of
+    the legs it keeps open (no more than the balance itself)."""
+    m = book.members[b]
+    upnl = (book.sign[m] * st.qty[rows][:, m] * (marks[:, m] - book.entry[rows][:, m])).sum(axis=1)
+    return np.maximum(np.minimum(st.cash[rows, b] + upnl, st.cash[rows, b]), 0.0)
+
+
 def close_part(book: Book, st: State, t: int, b: int, rows, legs, q, marks) -> None:
     """Close ``q`` of one leg per path (part of it, or all of it while others stay open) and pay
     the fees ``q P f`` to the fund (and ``q P f_liquidator`` to the liquidators under
-    ``shortage_only``), each capped at the bucket's balance above zero."""
+    ``shortage_only``), each capped at what the bucket is still worth (:func:`_left`): a fee
+    never makes a solvent bucket bankrupt."""
     if not len(rows):
         return
     mark = marks[np.arange(len(rows)), legs]
     realize(book, st, b, rows, legs, q, mark)
     rates = np.array([float(leg.spec.liquidation_fee) for leg in book.legs])[legs]
-    fee = np.minimum(q * mark * rates, np.maximum(st.cash[rows, b], 0.0))
+    fee = np.minimum(q * mark * rates, _left(book, st, b, rows, marks))
     st.cash[rows, b] -= fee
     st.fund[rows] += fee
     st.flow["liquidation fees"][rows] += fee
     if book.rules.liquidation_policy == policies.SHORTAGE_ONLY:
         rates = np.array([float(leg.spec.liquidator_fee) for leg in book.legs])[legs]
-        paid = np.minimum(q * mark * rates, np.maximum(st.cash[rows, b], 0.0))
+        paid = np.minimum(q * mark * rates, _left(book, st, b, rows, marks))
         st.cash[rows, b] -= paid
         st.flow["liquidator fees"][rows] += paid
         st.counts["liquidator fees"][rows, b] += paid

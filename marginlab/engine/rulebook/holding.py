@@ -95,3 +95,14 @@ def is_liquidatable(equity, maintenance):
     """Margin ratio MM / equity at or above 100 %: ``MM > 0 and equity <= MM`` (Binance: "when
     the margin ratio reaches 100 %"; dYdX v4: liquidatable iff MMR > 0 and MMR > NC)."""
     return (maintenance > 0) & (equity <= maintenance)
+
+
+SETTLEMENT_UNIT = Decimal("0.00000001")
+
+
+def equity_is_gone(equity):
+    """Equity below one settlement unit (1e-8 USDT): nothing is left to save, so a liquidation
+    closes the whole bucket whatever the venue's policy (the bankruptcy case of every venue's
+    liquidation page). One unit rather than zero, so that a step whose capped fee took exactly
+    what was left reads the same in exact and in float arithmetic."""
+    return equity < _param(SETTLEMENT_UNIT, equity)
