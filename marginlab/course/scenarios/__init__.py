@@ -19,6 +19,8 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``unwinding``      lesson 4's crash under each venue's liquidation policy                 10
+                   (:func:`unwinding_table`, :func:`rescue_search`, :func:`rescue_case`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -58,6 +60,15 @@ from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, repla
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
+from .unwinding import (
+    LESSON_4_CRASH,
+    UnwindRun,
+    first_liquidating_crash,
+    rescue_case,
+    rescue_search,
+    unwind_crash,
+    unwinding_table,
+)
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
@@ -70,5 +81,6 @@ __all__ = [
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "LESSON_4_CRASH", "UnwindRun",
+    "first_liquidating_crash", "rescue_case", "rescue_search", "unwind_crash", "unwinding_table",
 ]

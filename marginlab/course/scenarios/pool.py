@@ -28,13 +28,15 @@ from .twins import MODES, lots_for
 
 
 def price_path(crash_pct: float, *, steps: int = 120, seed: int = 7, eth0: float = 2000.0,
-               btc0: float = 50_000.0, recovery_pct: float = 0.0) -> pd.DataFrame:
-    """ETH wanders, falls ``crash_pct`` % in a straight slide over a sixth of the path, then
-    wins back ``recovery_pct`` % of that fall over the next quarter; BTC wanders gently.
-    Seeded: the same arguments give the same path. Columns ``step, ETH-PERP, BTC-PERP``."""
+               btc0: float = 50_000.0, recovery_pct: float = 0.0,
+               slide: int | None = None) -> pd.DataFrame:
+    """ETH wanders, falls ``crash_pct`` % in a straight slide over ``slide`` steps (default a
+    sixth of the path: the larger, the slower the decline), then wins back ``recovery_pct`` % of
+    that fall over the next quarter; BTC wanders gently. Seeded: the same arguments give the
+    same path. Columns ``step, ETH-PERP, BTC-PERP``."""
     rng = np.random.default_rng(seed)
     t = np.arange(steps + 1)
-    start, length = steps // 3, max(1, steps // 6)
+    start, length = steps // 3, max(1, steps // 6 if slide is None else int(slide))
     back = np.clip((t - start - length) / max(1, steps // 4), 0, 1) * recovery_pct / 100
     slide = np.clip((t - start) / length, 0, 1) * (1 - back) * crash_pct / 100
     noise = np.concatenate([[0], np.cumsum(rng.normal(0, 0.002, steps))])
