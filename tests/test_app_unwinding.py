@@ -117,7 +117,8 @@ def test_the_lessons_rescue_picture_is_the_rescue_case():
     from pathlib import Path
 
     lesson = Path(__file__).resolve().parents[1] / "lessons" / "10_how_venues_unwind.ipynb"
-    source = "".join("".join(c["source"]) for c in json.loads(lesson.read_text(encoding="utf-8"))["cells"])
+    cells = json.loads(lesson.read_text(encoding="utf-8"))["cells"]
+    source = "".join("".join(c["source"]) for c in cells)
     case = rescue_case()
     assert (f"crash={case['crash_pct']}, slide={case['slide']}, leverage={case['leverage']}, "
             f"recovery={case['recovery_pct']}, deposit={case['deposit']:_}") in source
