@@ -34,7 +34,9 @@ from .crashes import (
     HistoricalTwins,
     cascade_after_shock,
     cascade_summary,
+    cascade_unwinding,
     crash_summary,
+    crowd_sides,
     crowd_through_crash,
     historical_twins,
     twins_through_crashes,
@@ -56,7 +58,14 @@ from .likelihood import (
     odds_by_leverage,
     odds_with_jumps,
 )
-from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
+from .pool import (
+    TwinReplay,
+    crash_recovery_grid,
+    fund_payments,
+    pool_split,
+    price_path,
+    replay_twins,
+)
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
@@ -83,4 +92,5 @@ __all__ = [
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "LESSON_4_CRASH", "UnwindRun",
     "first_liquidating_crash", "rescue_case", "rescue_search", "unwind_crash", "unwinding_table",
+    "cascade_unwinding", "crowd_sides", "fund_payments",
 ]

@@ -137,3 +137,15 @@ def pool_split(account) -> dict:
         free = account.wallet_balance
     return {"equity": float(used + free), "used": float(used), "free": float(free),
             "positions": len(account.positions)}
+
+
+def fund_payments(run: TwinReplay) -> pd.DataFrame:
+    """Where the insurance fund paid in a :func:`replay_twins` run: one row per payment, with
+    the ``step``, the ``trader`` (twin) and ``fund paid`` (USDT). A liquidation at the mark
+    that lands past the bankruptcy price leaves the bucket's balance below zero by the gap
+    ``D = -E``; at settlement (:func:`marginlab.engine.liquidation.cover_deficit`) the fund
+    brings it back to zero (negative balance protection), so the trader never owes more than
+    the bucket held."""
+    paid = run.exchange.events.to_frame(kinds=["insurance fund"])
+    return pd.DataFrame({"step": paid["time"].astype(int), "trader": paid["trader"],
+                         "fund paid": -paid["amount"].astype(float)}).reset_index(drop=True)
