@@ -73,6 +73,7 @@ from .unwinding import (
     LESSON_4_CRASH,
     UnwindRun,
     first_liquidating_crash,
+    policy_table,
     rescue_case,
     rescue_search,
     unwind_crash,
@@ -92,5 +93,5 @@ __all__ = [
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "LESSON_4_CRASH", "UnwindRun",
     "first_liquidating_crash", "rescue_case", "rescue_search", "unwind_crash", "unwinding_table",
-    "cascade_unwinding", "crowd_sides", "fund_payments",
+    "cascade_unwinding", "crowd_sides", "fund_payments", "policy_table",
 ]

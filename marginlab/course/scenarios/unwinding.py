@@ -42,6 +42,7 @@ import pandas as pd
 from ...engine.contracts import BTC_PERP, ETH_PERP
 from ...engine.exchange import Exchange
 from ...engine.rules import venue_rules
+from ...engine.unwinding import SOURCES
 from .pool import pool_split, price_path
 from .twins import lots_for
 
@@ -141,6 +142,20 @@ def _row(ex, acct, opened: dict, curve: pd.DataFrame, events: pd.DataFrame, fund
         "liquidation steps": int(steps.time.nunique()),
         "bankrupt": bool(len(deficit)),
     }
+
+
+def policy_table(venues=VENUES) -> pd.DataFrame:
+    """Each venue's preset: its liquidation policy, where a liquidation fills (``mark`` or
+    ``bankruptcy`` price) and the rule the engine follows (:data:`marginlab.engine.unwinding.
+    SOURCES`; the teaching model has none). Index ``venue``."""
+    rows = []
+    for venue in venues:
+        rules = venue_rules(venue)
+        rows.append({"venue": rules.name,
+                     "policy": rules.liquidation_policy.replace("_", " "),
+                     "fills at": rules.liquidation_fill,
+                     "rule": SOURCES.get(rules.liquidation_policy, "marginlab's teaching model")})
+    return pd.DataFrame(rows).set_index("venue")
 
 
 def unwinding_table(*, venues=VENUES, **crash) -> pd.DataFrame:
