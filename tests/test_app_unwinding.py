@@ -137,3 +137,31 @@ def test_app_follows_the_scenario_and_sweeps_cleanly():
     app.controls["venue"].value = "Hyperliquid"
     assert app.venue_line.get_label() == "Hyperliquid"
     assert sweep(UnwindApp(), points=3) > 15
+
+
+# --- lessons 4 and 8: where the fund pays, how the cascade's accounts went, who ADL can reach ---
+def test_lesson_4s_fund_pays_each_twins_gap_past_the_bankruptcy_price():
+    """Isolated: 420 of margin behind 2.1 ETH, bankruptcy price 2,000 - 420 / 2.1 = 1,800,
+    filled at 1,793.81: the gap is 2.1 x 6.19 = 13.00. Cross: equity at the step's prices."""
+    from marginlab.course.scenarios import fund_payments, replay_twins
+
+    run = replay_twins(crash_pct=30)
+    paid = fund_payments(run).set_index("trader")
+    fill = run.liquidations.set_index("trader").loc["isolated", "price"]
+    assert paid.loc["isolated", "fund paid"] == pytest.approx(2.1 * (1800 - fill), abs=1e-9)
+    step = paid.loc["cross", "step"]
+    prices = run.path.set_index("step").loc[step]
+    assert paid.loc["cross", "fund paid"] == pytest.approx(-equity(prices), abs=1e-9)
+
+
+def test_lesson_8s_cascade_counts_every_liquidation_once_and_adl_reaches_only_the_shorts():
+    from marginlab.course.scenarios import cascade_unwinding, crowd_sides
+    from marginlab.simulation import market
+
+    result = market.cascade_twins()
+    counts = cascade_unwinding(result)
+    events = result.exchanges["cross"].events.of_kind("liquidation")
+    assert counts.sum() == len(events) and counts["equity gone"] > counts["a venue's step"]
+    sides = crowd_sides()
+    assert (sides["rest of the market"] == sides["crowd longs"] - sides["crowd shorts"]).all()
+    assert (sides["crowd longs"] > 2 * sides["crowd shorts"]).all()  # a mostly long crowd

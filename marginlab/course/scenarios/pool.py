@@ -1,7 +1,8 @@
 """Lesson 4: one losing trade drains the pool.
 
 Modelled: the same two longs (ETH and BTC) on the same seeded price path, in a **cross**
-account and its **isolated** twin, on Binance's rules with a large insurance fund.
+account and its **isolated** twin, on Binance's rules (policy *to compliance*; lesson 10 replays
+the crash on every venue) with a large insurance fund.
 :func:`replay_twins` replays the path through the engine one step at a time and records each
 twin's pool at every step (:func:`pool_split`):
 
@@ -98,8 +99,9 @@ def crash_recovery_grid(*, crashes=(10, 20, 30), recoveries=(0, 100), leverage=1
     same seeded noise, read at the last step.
 
     While a twin holds its positions its equity is the deposit less the opening fees plus
-    ``sum Q * (P_end - P_0)`` over them; a drained cross pool closes every cross position
-    (marginlab's all-at-once model), so it ends with 0 positions and nothing left; the isolated
+    ``sum Q * (P_end - P_0)`` over them; a cross pool drained below zero closes every cross
+    position (on Binance's rules, as every policy does once equity is gone: lesson 10), so it
+    ends with 0 positions and nothing left; the isolated
     twin loses at most its ETH margin, keeping the free balance and the BTC ring. Modelled and
     simplified as in the module docstring (seeded path, no funding, fills at the mark).
 
