@@ -165,3 +165,16 @@ def test_lesson_8s_cascade_counts_every_liquidation_once_and_adl_reaches_only_th
     sides = crowd_sides()
     assert (sides["rest of the market"] == sides["crowd longs"] - sides["crowd shorts"]).all()
     assert (sides["crowd longs"] > 2 * sides["crowd shorts"]).all()  # a mostly long crowd
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"crash_pct": 150}, "from 0 to below 100"), ({"crash_pct": -5}, "from 0 to below 100"),
+    ({"slide": "x"}, "whole number from 1 to 120"), ({"slide": 500}, "from 1 to 120"),
+    ({"recovery_pct": -50}, "from 0 to 100"), ({"venue": "Kraken"}, "rules must be"),
+])
+def test_a_crash_the_path_cannot_draw_is_refused_in_words(bad, words):
+    from marginlab.engine.errors import MarginLabError
+
+    venue = bad.pop("venue", "Binance")
+    with pytest.raises(MarginLabError, match=words):
+        unwind_crash(venue, **bad)

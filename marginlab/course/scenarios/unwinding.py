@@ -40,6 +40,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ...engine.contracts import BTC_PERP, ETH_PERP
+from ...engine.errors import SimulationSettingError
 from ...engine.exchange import Exchange
 from ...engine.rules import venue_rules
 from ...engine.unwinding import SOURCES
@@ -100,6 +101,7 @@ def unwind_crash(venue: str = "Binance", *, mode: str = "cross", crash_pct: floa
     trader on ``venue``'s rules, one price step at a time; record its equity and positions at
     every step, and the engine's liquidation events. ``sizing``: ``eth_share``, ``deposit``,
     ``committed``, ``fund`` as in :func:`open_trader`."""
+    check_crash(crash_pct, slide, recovery_pct, steps)
     path = price_path(crash_pct, steps=steps, seed=seed, recovery_pct=recovery_pct, slide=slide)
     first = path.iloc[0]
     ex, acct = open_trader(venue, mode=mode, leverage=leverage, liquidation_fee=liquidation_fee,
@@ -118,6 +120,22 @@ def unwind_crash(venue: str = "Binance", *, mode: str = "cross", crash_pct: floa
     events = events[events.seq >= start][["time", "kind", "amount", "message"]]
     row = _row(ex, acct, opened, curve, events, fund0)
     return UnwindRun(ex.rules.name, curve, events.rename(columns={"time": "step"}), row, ex)
+
+
+def check_crash(crash_pct, slide, recovery_pct, steps) -> None:
+    """The crash a learner asks for must be one the path can draw: a fall from 0 to below
+    100 %, a slide of a whole number of steps within the path, a recovery from 0 to 100 %;
+    otherwise a ``SimulationSettingError`` saying which."""
+    if not isinstance(crash_pct, int | float) or not 0 <= crash_pct < 100:
+        raise SimulationSettingError(f"crash_pct is ETH's fall in %, from 0 to below 100, got "
+                                     f"{crash_pct!r}")
+    if slide is not None and (isinstance(slide, bool) or not isinstance(slide, int)
+                              or not 1 <= slide <= steps):
+        raise SimulationSettingError(f"slide is how many steps the fall lasts, a whole number "
+                                     f"from 1 to {steps}, got {slide!r}")
+    if not isinstance(recovery_pct, int | float) or not 0 <= recovery_pct <= 100:
+        raise SimulationSettingError(f"recovery_pct is the share of the fall won back, from 0 "
+                                     f"to 100 %, got {recovery_pct!r}")
 
 
 def _quantities(acct) -> dict:
