@@ -247,8 +247,8 @@ def test_cross_liquidation_closes_every_cross_position_but_no_isolated_one():
     assert a.positions == {}
     liq = ex.events.of_kind("liquidation")
     assert [e.symbol for e in liq] == ["ETH-PERP", "BTC-PERP"]  # the loser first
-    assert all("all 2 cross positions close together (all-at-once model)" in e.message
-               for e in liq)
+    assert all("all 2 cross positions close together: the all-at-once teaching model "
+               "(venues unwind step by step: lesson 10)" in e.message for e in liq)
     assert b_iso.positions  # another account is untouched
 
 

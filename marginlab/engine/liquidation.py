@@ -97,9 +97,10 @@ def _why(risk, key: str, n: int, policy: str) -> str:
     why = ("equity was gone" if ratio.is_infinite()
            else f"margin ratio reached {float(ratio) * 100:.1f}%")
     if key == CROSS and n > 1:
-        why += (f"; all {n} cross positions close together (all-at-once model)"
-                if policy == ALL_AT_ONCE else
-                f"; with equity gone all {n} cross positions close together")
+        why += (f"; all {n} cross positions close together: the all-at-once teaching model "
+                f"(venues unwind step by step: lesson 10)" if policy == ALL_AT_ONCE else
+                f"; with equity gone all {n} cross positions close together, as every venue's "
+                f"policy does once equity is gone (lesson 10)")
     elif policy != ALL_AT_ONCE and not ratio.is_infinite():
         why += WHOLE_BECAUSE[policy]
     return why

@@ -19,6 +19,8 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``unwinding``      lesson 4's crash under each venue's liquidation policy                 10
+                   (:func:`unwinding_table`, :func:`rescue_search`, :func:`rescue_case`)
 ``funding``        fees, mark vs index, funding eating an isolated margin                 11
                    (:func:`first_trade_fees`, :func:`basis_liquidation`,
                    :func:`funding_periods`)
@@ -37,7 +39,9 @@ from .crashes import (
     HistoricalTwins,
     cascade_after_shock,
     cascade_summary,
+    cascade_unwinding,
     crash_summary,
+    crowd_sides,
     crowd_through_crash,
     historical_twins,
     twins_through_crashes,
@@ -67,7 +71,14 @@ from .likelihood import (
     odds_by_leverage,
     odds_with_jumps,
 )
-from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
+from .pool import (
+    TwinReplay,
+    crash_recovery_grid,
+    fund_payments,
+    pool_split,
+    price_path,
+    replay_twins,
+)
 from .protocols import (
     PROTOCOLS,
     drift_shortage,
@@ -83,22 +94,32 @@ from .protocols import (
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
+from .unwinding import (
+    LESSON_4_CRASH,
+    UnwindRun,
+    first_liquidating_crash,
+    policy_table,
+    rescue_case,
+    rescue_search,
+    unwind_crash,
+    unwinding_table,
+)
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
     "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
-    "cascade_after_shock", "cascade_summary", "historical_twins", "COMMITTED", "HORIZONS",
-    "VOLS", "SHORTS", "WHALE", "adl_table", "crash", "market",
-    "LEGS", "hedge_twins", "hedge_after_moves", "room_to_liquidation_pct", "initial_margin",
-    "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
-    "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
-    "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
-    "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
-    "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "PROTOCOLS",
-    "dydx_fillable_price", "dydx_fills", "dydx_isolated_market", "drift_shortage",
-    "followed_through", "health_table", "liquidate_at", "protocol_rules", "same_account",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "basis_liquidation",
-    "fee_schedules", "first_trade_fees", "funding_periods", "funding_summary",
-    "funding_rate_examples",
+    "cascade_after_shock", "cascade_summary", "cascade_unwinding", "crash_summary", "crowd_sides",
+    "crowd_through_crash", "historical_twins", "twins_through_crashes", "who_pays_for_a_crash",
+    "SHORTS", "WHALE", "adl_table", "crash", "market", "basis_liquidation", "fee_schedules",
+    "first_trade_fees", "funding_periods", "funding_rate_examples", "funding_summary", "LEGS",
+    "hedge_after_moves", "hedge_twins", "room_to_liquidation_pct", "initial_margin",
+    "leverage_ladder", "one_position", "BINS", "COMMITTED", "HORIZONS", "LEVERAGES", "PATHS",
+    "VOLS", "interval_by_paths", "odds", "odds_at", "odds_by_leverage", "odds_with_jumps",
+    "TwinReplay", "crash_recovery_grid", "fund_payments", "pool_split", "price_path",
+    "replay_twins", "PROTOCOLS", "drift_shortage", "dydx_fillable_price", "dydx_fills",
+    "dydx_isolated_market", "followed_through", "health_table", "liquidate_at", "protocol_rules",
+    "same_account", "PLACES", "isolated_pair", "liquidation_by_margin_added", "twins_after_fall",
+    "MODES", "lots_for", "LESSON_4_CRASH", "UnwindRun", "first_liquidating_crash", "policy_table",
+    "rescue_case", "rescue_search", "unwind_crash", "unwinding_table", "HYPERLIQUID_ETH", "VENUES",
+    "contract_for", "liquidate_with_gap", "venue_comparison",
 ]

@@ -181,3 +181,34 @@ def cascade_summary(shock_pct: float, depth_k: int) -> dict:
 
 stored_cascades = Precomputed("cascade", cascade_summary,
                               lambda: ((s, d) for s in SHOCKS for d in DEPTHS))
+
+
+def crowd_sides(name: str = "covid-2020-03") -> pd.DataFrame:
+    """Who ADL can reach in :func:`crowd_through_crash`: the crowd's positions at the start of
+    crash ``name``, per symbol, as notional at the first prices (USDT): ``crowd longs``,
+    ``crowd shorts`` and ``rest of the market`` = longs - shorts, the other side of the crowd's
+    net long. That side is no trader of the model but the ledger's anonymous place
+    ``counterparties``: ADL can close only the crowd's own (profitable) shorts, so a deficit
+    larger than they can take stays *unrecovered*. On a real venue every long faces a short on
+    the same venue, so the ADL queue is never short of opposite positions."""
+    run = crowd_through_crash(name)
+    first = run.timeline.iloc[0]
+    rows = []
+    for symbol in SYMBOLS:
+        notional = run.traders[symbol] * float(first[symbol])
+        longs, shorts = float(notional[notional > 0].sum()), float(-notional[notional < 0].sum())
+        rows.append({"symbol": symbol, "crowd longs": longs, "crowd shorts": shorts,
+                     "rest of the market": longs - shorts})
+    return pd.DataFrame(rows).set_index("symbol")
+
+
+def cascade_unwinding(result, mode: str = "cross") -> pd.Series:
+    """How the ``mode`` crowd's liquidations in a :func:`cascade_twins` ``result`` went (the
+    crowd trades on Binance's rules, policy *to compliance*): ``equity gone`` counts positions
+    closed because their bucket's equity was already at or below zero, when every venue's
+    policy closes the whole bucket (lesson 10); ``a venue's step`` counts the others (a
+    position closed, or part of it, by the to-compliance step)."""
+    events = result.exchanges[mode].events.of_kind("liquidation")
+    gone = sum("equity was gone" in e.message for e in events)
+    return pd.Series({"equity gone": gone, "a venue's step": len(events) - gone},
+                     name="positions liquidated")

@@ -1,7 +1,8 @@
 """Lesson 4: one losing trade drains the pool.
 
 Modelled: the same two longs (ETH and BTC) on the same seeded price path, in a **cross**
-account and its **isolated** twin, on Binance's rules with a large insurance fund.
+account and its **isolated** twin, on Binance's rules (policy *to compliance*; lesson 10 replays
+the crash on every venue) with a large insurance fund.
 :func:`replay_twins` replays the path through the engine one step at a time and records each
 twin's pool at every step (:func:`pool_split`):
 
@@ -28,13 +29,15 @@ from .twins import MODES, lots_for
 
 
 def price_path(crash_pct: float, *, steps: int = 120, seed: int = 7, eth0: float = 2000.0,
-               btc0: float = 50_000.0, recovery_pct: float = 0.0) -> pd.DataFrame:
-    """ETH wanders, falls ``crash_pct`` % in a straight slide over a sixth of the path, then
-    wins back ``recovery_pct`` % of that fall over the next quarter; BTC wanders gently.
-    Seeded: the same arguments give the same path. Columns ``step, ETH-PERP, BTC-PERP``."""
+               btc0: float = 50_000.0, recovery_pct: float = 0.0,
+               slide: int | None = None) -> pd.DataFrame:
+    """ETH wanders, falls ``crash_pct`` % in a straight slide over ``slide`` steps (default a
+    sixth of the path: the larger, the slower the decline), then wins back ``recovery_pct`` % of
+    that fall over the next quarter; BTC wanders gently. Seeded: the same arguments give the
+    same path. Columns ``step, ETH-PERP, BTC-PERP``."""
     rng = np.random.default_rng(seed)
     t = np.arange(steps + 1)
-    start, length = steps // 3, max(1, steps // 6)
+    start, length = steps // 3, max(1, steps // 6 if slide is None else int(slide))
     back = np.clip((t - start - length) / max(1, steps // 4), 0, 1) * recovery_pct / 100
     slide = np.clip((t - start) / length, 0, 1) * (1 - back) * crash_pct / 100
     noise = np.concatenate([[0], np.cumsum(rng.normal(0, 0.002, steps))])
@@ -96,8 +99,9 @@ def crash_recovery_grid(*, crashes=(10, 20, 30), recoveries=(0, 100), leverage=1
     same seeded noise, read at the last step.
 
     While a twin holds its positions its equity is the deposit less the opening fees plus
-    ``sum Q * (P_end - P_0)`` over them; a drained cross pool closes every cross position
-    (marginlab's all-at-once model), so it ends with 0 positions and nothing left; the isolated
+    ``sum Q * (P_end - P_0)`` over them; a cross pool drained below zero closes every cross
+    position (on Binance's rules, as every policy does once equity is gone: lesson 10), so it
+    ends with 0 positions and nothing left; the isolated
     twin loses at most its ETH margin, keeping the free balance and the BTC ring. Modelled and
     simplified as in the module docstring (seeded path, no funding, fills at the mark).
 
@@ -135,3 +139,15 @@ def pool_split(account) -> dict:
         free = account.wallet_balance
     return {"equity": float(used + free), "used": float(used), "free": float(free),
             "positions": len(account.positions)}
+
+
+def fund_payments(run: TwinReplay) -> pd.DataFrame:
+    """Where the insurance fund paid in a :func:`replay_twins` run: one row per payment, with
+    the ``step``, the ``trader`` (twin) and ``fund paid`` (USDT). A liquidation at the mark
+    that lands past the bankruptcy price leaves the bucket's balance below zero by the gap
+    ``D = -E``; at settlement (:func:`marginlab.engine.liquidation.cover_deficit`) the fund
+    brings it back to zero (negative balance protection), so the trader never owes more than
+    the bucket held."""
+    paid = run.exchange.events.to_frame(kinds=["insurance fund"])
+    return pd.DataFrame({"step": paid["time"].astype(int), "trader": paid["trader"],
+                         "fund paid": -paid["amount"].astype(float)}).reset_index(drop=True)

@@ -19,6 +19,8 @@ app                what it shows                                               l
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
+``UnwindApp``      the same crash under a venue's liquidation policy vs the    10
+                   all-at-once teaching model
 ``FundingApp``     funding eats an isolated margin; the cross pool pays and    11
                    lives
 ``ProtocolApp``    one market read by a liquidator: Hyperliquid, dYdX v4 or    12
@@ -40,11 +42,12 @@ from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
 from .survival import SurvivalApp
 from .teaser import TeaserApp
+from .unwinding import UnwindApp
 from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "FundingApp", "HedgeApp", "LeverageApp",
            "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp", "TeaserApp",
-           "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
+           "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
 
 
 
