@@ -19,6 +19,8 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``cases``          real incidents replayed under any venue's rules (:func:`replay_case`,  13
+                   :func:`compare_venues`); their figures and set-ups in ``incidents``
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -27,6 +29,15 @@ module             what it models                                               
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
+from .cases import (
+    CASES,
+    FACTS,
+    CaseResult,
+    case_summary,
+    compare_venues,
+    mango_collateral,
+    replay_case,
+)
 from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_prices
 from .crashes import (
     HistoricalTwins,
@@ -70,5 +81,6 @@ __all__ = [
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
-    "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
+    "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "CASES", "FACTS", "CaseResult",
+    "case_summary", "compare_venues", "mango_collateral", "replay_case",
 ]

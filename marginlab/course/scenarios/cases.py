@@ -3,7 +3,7 @@
 Each case (:data:`CASES`) keeps the real figures as reported, dated and sourced (:data:`FACTS`,
 from ``shared/reference/incidents.md``), and a **stylized replay**: scaled-down sizes,
 anonymous counterparties and a stylized price path shaped on those figures (no tick data is
-used). :func:`replay` runs a case under any venue's rules (:data:`VENUES`) and follows every
+used). :func:`replay_case` runs a case under any venue's rules (:data:`VENUES`) and follows every
 dollar through the engine's ledger::
 
     net result of a party = sum of the transfers it received - those it paid
@@ -35,7 +35,7 @@ from ...engine.errors import ConfigurationError
 from ...engine.exchange import Exchange
 from ...engine.money import BACKSTOP_VAULT, COUNTERPARTIES
 from ...engine.rules import ALL_AT_ONCE_RULES, PRESETS, venue_rules
-from .incidents import CASES, FACTS, Case
+from .incidents import CASES, FACTS, MANGO_ATTACKER, Case
 
 VENUES = (*PRESETS, ALL_AT_ONCE_RULES.name)
 """The rules a case can be replayed under: every preset of :mod:`marginlab.engine.rules`."""
@@ -68,7 +68,7 @@ def case(key: str) -> Case:
     return CASES[key]
 
 
-def replay(key: str, venue=None, *, fund=None) -> CaseResult:
+def replay_case(key: str, venue=None, *, fund=None) -> CaseResult:
     """Run case ``key`` under ``venue``'s rules (a name of :data:`VENUES` or a
     :class:`~marginlab.engine.rules.VenueRules`; default: the case's own venue), with the case's
     insurance fund or ``fund`` USDT, and follow the money (see the module docstring)."""
@@ -183,17 +183,36 @@ def _path_row(ex, c: Case, step, events) -> dict:
 def compare_venues(key: str, venues=VENUES, *, fund=None) -> pd.DataFrame:
     """Who pays in case ``key`` under each of ``venues``: one row per venue, one column per
     party (net result, USDT, as floats for display); each row adds up to 0."""
-    table = pd.DataFrame({v: replay(key, v, fund=fund).who_pays.astype(float)
+    table = pd.DataFrame({v: replay_case(key, v, fund=fund).who_pays.astype(float)
                           for v in venues}).T
     table.index.name = "rules"
     return table
 
 
-def summary(result: CaseResult) -> pd.DataFrame:
+def case_summary(result: CaseResult) -> pd.DataFrame:
     """``who_pays`` and ``covered`` of one replay side by side, as floats for display."""
     return pd.concat({"net result": result.who_pays.astype(float),
                       "how the losses were covered": result.covered.astype(float)}, axis=1)
 
 
-__all__ = ["CASES", "FACTS", "Case", "CaseResult", "COVERED", "VENUES", "case", "compare_venues",
-           "replay", "summary", "vault_unwinds", "who_pays"]
+def mango_collateral(mark="0.91") -> pd.Series:
+    """Attacker B's long alone (483,000 MNGO at 0.0382, 5x, 5,000 USDT) at the pumped ``mark``:
+    its unrealized profit; what Mango counted as collateral, the margin balance
+    ``wallet + uPnL``, less the initial margin; and what the engine (Binance's rule) lets it
+    withdraw, ``wallet + min(0, uPnL) - initial margin``."""
+    c = case("mango")
+    ex = Exchange(contracts=[c.contract], marks={c.symbol: c.steps[0].mark})
+    q, lev, deposit = MANGO_ATTACKER["attacker B"]
+    b = ex.open_account("attacker B", deposit=deposit)
+    b.buy(c.symbol, q, leverage=lev)
+    ex.set_mark(c.symbol, Decimal(str(mark)))
+    im = b.cross_risk().initial
+    return pd.Series({"unrealized profit": b.unrealized_pnl,
+                      "counted as collateral, less initial margin (Mango)":
+                          b.margin_balance - im,
+                      "withdrawable (the engine, Binance's rule)": b.available_balance},
+                     dtype=object, name="USDT")
+
+
+__all__ = ["CASES", "FACTS", "Case", "CaseResult", "COVERED", "VENUES", "case", "case_summary",
+           "compare_venues", "mango_collateral", "replay_case", "vault_unwinds", "who_pays"]

@@ -19,12 +19,14 @@ app                what it shows                                               l
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
+``CaseApp``        a real incident replayed under a venue's rules: who pays    13
 =================  ==========================================================  ======
 """
 
 from ..style import COLORS
 from .base import App
 from .cascade import CascadeApp
+from .cases import CaseApp
 from .deleverage import AdlApp
 from .hedge import HedgeApp
 from .leverage import LeverageApp
@@ -36,7 +38,7 @@ from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "HedgeApp", "LeverageApp", "OddsApp",
            "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
            "Number", "Quiz", "COLORS"]
 
