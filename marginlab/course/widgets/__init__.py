@@ -38,8 +38,8 @@ from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "HedgeApp", "LeverageApp", "OddsApp",
-           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "HedgeApp", "LeverageApp",
+           "OddsApp", "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
            "Number", "Quiz", "COLORS"]
 
 
