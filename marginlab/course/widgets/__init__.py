@@ -39,8 +39,8 @@ from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "HedgeApp", "LeverageApp",
-           "OddsApp", "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
-           "Number", "Quiz", "COLORS"]
+           "OddsApp", "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp",
+           "Choice", "Number", "Quiz", "COLORS"]
 
 
 def app_classes() -> list[type[App]]:
