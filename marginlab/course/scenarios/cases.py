@@ -95,7 +95,7 @@ def replay_case(key: str, venue=None, *, fund=None) -> CaseResult:
     return CaseResult(
         key, c.title, ex.rules.name, who_pays(ex, c.roles), pd.Series(covered, dtype=object),
         pd.DataFrame(rows).set_index("step"),
-        pd.DataFrame(adl, columns=["trader", "closed", "at", "mark", "given up"]),
+        pd.DataFrame(adl, columns=["trader", "closed", "price", "mark", "given up"]),
         [e.message for e in ex.events if e.kind in MESSAGE_KINDS], ex)
 
 
@@ -156,7 +156,7 @@ def vault_unwinds(ex: Exchange, symbol: str, events) -> Decimal:
 
 def _adl_rows(events, step) -> list:
     """Each ADL close: the winner gives up |q| |mark - price| next to closing at the mark."""
-    return [{"trader": e.trader, "closed": abs(e.quantity), "at": e.price, "mark": step.mark,
+    return [{"trader": e.trader, "closed": abs(e.quantity), "price": e.price, "mark": step.mark,
              "given up": abs(e.quantity) * abs(step.mark - e.price)}
             for e in events if e.kind == "adl"]
 

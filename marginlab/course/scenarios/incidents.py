@@ -126,13 +126,18 @@ def _mango_setup(ex) -> None:
 
 MANGO = Case(
     title="Mango Markets: unrealized profit as collateral", date="11 October 2022",
-    venue="Binance", contract=MNGO_PERP,
+    venue="Socialized loss", contract=MNGO_PERP,  # Mango is no preset: see MANGO's note
     steps=(Step("A sells B 483,000 MNGO", D("0.0382")),
            Step("oracle pumped to 0.91", D("0.91"), index=D("0.91"),
                 action=_attacker_cashes_out),
            Step("price falls back", D("0.03"))),
     setup=_mango_setup, roles=dict.fromkeys(MANGO_ATTACKER, "the attacker"),
     fund=50_000, vault_seed=20_000, depth=None)
+"""Mango Markets is not one of the presets, and no preset lends against unrealized profit. The
+replay starts under socialized loss, the preset under which it ends as Mango did: the loss
+sharing takes only what the winners hold, so the attacker's unrealized profit escapes it and is
+cashed out at the top, and the rest of the market pays. Under ADL the attacker's own long is
+closed at the bankrupt short's price, and the attack nets nothing."""
 
 
 # --- 4. Black Thursday, 12-13 March 2020 ---------------------------------------------------------

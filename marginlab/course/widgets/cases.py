@@ -29,7 +29,7 @@ class CaseApp(App):
             "case": widgets.Dropdown(options=[(c.title, k) for k, c in CASES.items()],
                                      value="eth-whale", description="case"),
             "venue": widgets.Dropdown(
-                options=[("where it happened", HOME), *((v, v) for v in VENUES)], value=HOME,
+                options=[("the case's venue", HOME), *((v, v) for v in VENUES)], value=HOME,
                 description="venue rules"),
             "fund": widgets.IntSlider(value=100, min=0, max=200, step=25,
                                       description="insurance fund, % of the case's"),
