@@ -127,3 +127,25 @@ def test_bad_input_gets_a_readable_error(call, error):
     with pytest.raises(error, match=r"\w"):
         call()
     assert replay_case("mango").who_pays["insurance fund"] <= 0  # nothing left changed
+
+
+def test_check_yourself_takes_the_right_answers_and_hints_at_wrong_ones():
+    from marginlab.course.quizzes import lesson_13
+
+    quiz = lesson_13.check_yourself()
+    notional = D(160) * 1872
+    assert quiz.answer(0, 1) is True  # the backstop vault
+    assert quiz.answer(1, float(D("0.005") * notional * notional / 80_000)) is True
+    assert quiz.answer(1, 4_000) is False
+    assert [quiz.answer(i, 0) for i in (2, 3, 4)] == [True, True, True]
+    assert quiz.answer(0, 0) is False and "withdrew" in quiz.feedback[0].value
+
+
+def test_facts_and_adl_closes_read_as_tables():
+    from marginlab.course.scenarios import adl_closes, facts
+
+    assert list(facts("mango").columns) == ["reported", "source", "date"]
+    closes = adl_closes(replay_case("october-10"))
+    assert closes.loc[0, "price"] == 3792.0
+    with pytest.raises(errors.ConfigurationError):
+        facts("luna")

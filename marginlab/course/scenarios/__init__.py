@@ -33,8 +33,10 @@ from .cases import (
     CASES,
     FACTS,
     CaseResult,
+    adl_closes,
     case_summary,
     compare_venues,
+    facts,
     mango_collateral,
     replay_case,
 )
@@ -82,5 +84,5 @@ __all__ = [
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps", "CASES", "FACTS", "CaseResult",
-    "case_summary", "compare_venues", "mango_collateral", "replay_case",
+    "adl_closes", "case_summary", "compare_venues", "facts", "mango_collateral", "replay_case",
 ]

@@ -47,8 +47,9 @@ COVERED = ("insurance fund paid", "ADL haircut on winners", "socialized from win
 @dataclass
 class CaseResult:
     """One replay: ``who_pays`` (net result per party, USDT, adding up to 0), ``covered`` (how
-    the bankruptcies were paid for), ``path`` (one row per step), ``adl`` (each ADL close: who,
-    how much, at which price and mark, what it gave up) and the engine's ``messages``."""
+    the bankruptcies were paid for), ``path`` (one row per step, floats for display), ``adl``
+    (each ADL close: who, how much, at which price and mark, what it gave up) and the engine's
+    ``messages``."""
 
     case: str
     title: str
@@ -175,9 +176,10 @@ def _path_row(ex, c: Case, step, events) -> dict:
     hit = sorted({e.trader for e in events if e.kind in ("liquidation", "backstop")
                   and e.trader})
     adl = sorted({e.trader for e in events if e.kind == "adl"})
-    return {"step": step.label, "mark": step.mark, "index": ex.index[c.symbol],
+    return {"step": step.label, "mark": float(step.mark), "index": float(ex.index[c.symbol]),
             "liquidated": ", ".join(hit) or "-", "closed by ADL": ", ".join(adl) or "-",
-            "insurance fund": ex.insurance_fund, "backstop vault": ex.backstop_vault}
+            "insurance fund": float(ex.insurance_fund),
+            "backstop vault": float(ex.backstop_vault)}
 
 
 def compare_venues(key: str, venues=VENUES, *, fund=None) -> pd.DataFrame:
@@ -193,6 +195,18 @@ def case_summary(result: CaseResult) -> pd.DataFrame:
     """``who_pays`` and ``covered`` of one replay side by side, as floats for display."""
     return pd.concat({"net result": result.who_pays.astype(float),
                       "how the losses were covered": result.covered.astype(float)}, axis=1)
+
+
+def facts(key: str) -> pd.DataFrame:
+    """The real figures of case ``key`` as reported (:data:`FACTS`): what, source, date."""
+    case(key)
+    return pd.DataFrame(FACTS[key], columns=["reported", "source", "date"])
+
+
+def adl_closes(result: CaseResult) -> pd.DataFrame:
+    """The ADL closes of a replay, numbers as floats for display."""
+    return result.adl.astype({"closed": float, "price": float, "mark": float,
+                              "given up": float})
 
 
 def mango_collateral(mark="0.91") -> pd.Series:
@@ -214,5 +228,6 @@ def mango_collateral(mark="0.91") -> pd.Series:
                      dtype=object, name="USDT")
 
 
-__all__ = ["CASES", "FACTS", "Case", "CaseResult", "COVERED", "VENUES", "case", "case_summary",
-           "compare_venues", "mango_collateral", "replay_case", "vault_unwinds", "who_pays"]
+__all__ = ["CASES", "FACTS", "Case", "CaseResult", "COVERED", "VENUES", "adl_closes", "case",
+           "case_summary", "compare_venues", "facts", "mango_collateral", "replay_case",
+           "vault_unwinds", "who_pays"]
