@@ -80,9 +80,10 @@ def test_mango_counted_unrealized_profit_the_engine_does_not():
     c = mango_collateral()
     q = D(483_000)
     profit = q * (D("0.91") - D("0.0382"))
-    assert c["unrealized profit"] == profit
+    assert c["unrealized profit"] == pytest.approx(float(profit))
     wallet, im = 5_000 - q * D("0.0382") * FEE, q * D("0.91") / 5
-    assert c["counted as collateral, less initial margin (Mango)"] == wallet + profit - im
+    assert c["counted as collateral, less initial margin (Mango)"] == pytest.approx(
+        float(wallet + profit - im))
     assert c["withdrawable (the engine, Binance's rule)"] == 0
 
 
@@ -109,11 +110,14 @@ def test_compare_venues_has_one_row_per_venue_adding_up_to_zero():
     assert table.sum(axis=1).abs().max() < 1e-6
     assert table.loc["Hyperliquid", "backstop vault"] < 0
     assert (table.drop("Hyperliquid")["backstop vault"] == 0).all()
+    assert "liquidators" not in table  # 0 under every venue: left out
 
 
 def test_summary_and_facts():
     s = case_summary(replay_case("eth-whale"))
-    assert {"net result", "how the losses were covered"} <= set(s.columns)
+    assert set(s.index.get_level_values(0)) == {"net result", "how the losses were covered"}
+    assert s.loc["net result", "USDT"].sum() == pytest.approx(0, abs=1e-6)
+    assert not s.isna().any().any()
     assert set(FACTS) == set(CASES)
     assert all(len(f) == 3 for facts in FACTS.values() for f in facts)
 

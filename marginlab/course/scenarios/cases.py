@@ -184,17 +184,20 @@ def _path_row(ex, c: Case, step, events) -> dict:
 
 def compare_venues(key: str, venues=VENUES, *, fund=None) -> pd.DataFrame:
     """Who pays in case ``key`` under each of ``venues``: one row per venue, one column per
-    party (net result, USDT, as floats for display); each row adds up to 0."""
+    party that is not 0 everywhere (net result, USDT, as floats for display); each row adds up
+    to 0."""
     table = pd.DataFrame({v: replay_case(key, v, fund=fund).who_pays.astype(float)
                           for v in venues}).T
     table.index.name = "rules"
-    return table
+    return table.loc[:, (table != 0).any()]  # a party at 0 under every venue is left out
 
 
 def case_summary(result: CaseResult) -> pd.DataFrame:
-    """``who_pays`` and ``covered`` of one replay side by side, as floats for display."""
-    return pd.concat({"net result": result.who_pays.astype(float),
-                      "how the losses were covered": result.covered.astype(float)}, axis=1)
+    """One column, USDT as floats for display: each party's net result (``who_pays``), then how
+    the losses were covered (``covered``)."""
+    table = pd.concat({"net result": result.who_pays.astype(float),
+                       "how the losses were covered": result.covered.astype(float)})
+    return table.to_frame("USDT")
 
 
 def facts(key: str) -> pd.DataFrame:
@@ -225,7 +228,7 @@ def mango_collateral(mark="0.91") -> pd.Series:
                       "counted as collateral, less initial margin (Mango)":
                           b.margin_balance - im,
                       "withdrawable (the engine, Binance's rule)": b.available_balance},
-                     dtype=object, name="USDT")
+                     name="USDT").astype(float)
 
 
 __all__ = ["CASES", "FACTS", "Case", "CaseResult", "COVERED", "VENUES", "adl_closes", "case",
