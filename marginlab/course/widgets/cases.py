@@ -1,9 +1,10 @@
 """Lesson 13 app: a real incident replayed under a venue's rules; who pays?
 
 Left: each party's net result (USDT) in the case's stylized replay
-(:func:`marginlab.course.scenarios.replay_case`), gains to the right, losses to the left; the
-bars add up to zero. Right: the stylized path, with the steps where positions were liquidated
-(or taken over by the backstop vault) and where winners were closed by ADL.
+(:func:`marginlab.course.scenarios.replay_case`), gains to the right in green, losses to the
+left in orange; the bars add up to zero, on one scale for every venue of the case. Right: the
+stylized path, with the steps where positions were liquidated (or taken over by the backstop
+vault) and where winners were closed by ADL. Under the plot: how the losses were covered.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from ..scenarios.cases import CASES, PARTIES_AFTER, VENUES, replay_case
+from ..scenarios.cases import CASES, COVERED, PARTIES_AFTER, VENUES, compare_venues, replay_case
 from ..style import COLORS
 from .base import App
 
@@ -60,6 +61,14 @@ class CaseApp(App):
         fig.tight_layout(rect=(0, 0, 1, 0.94))
         return fig
 
+    def _scale(self, case: str) -> float:
+        """The largest net result of ``case`` under any venue (the case's fund): one scale for
+        every venue, so that swapping the rules compares bars of the same size."""
+        scales = self.__dict__.setdefault("scales", {})
+        if case not in scales:
+            scales[case] = float(compare_venues(case).abs().max().max())
+        return scales[case]
+
     def _price(self, value, _pos=None) -> str:
         return f"{value:,.2f}" if getattr(self, "small_prices", False) else f"{value:,.0f}"
 
@@ -83,7 +92,7 @@ class CaseApp(App):
     def redraw(self, st: dict) -> None:
         parties = st["parties"]
         values = [st[f"net: {p}"] for p in parties]
-        right = max(max(abs(v) for v in values), 1.0) * 1.15
+        right = max(*(abs(v) for v in values), self._scale(st["case"]), 1.0) * 1.15
         self.ax.set_xlim(-right, right)
         labels = []
         for i, (bar, text) in enumerate(zip(self.bars, self.texts, strict=True)):
@@ -91,8 +100,6 @@ class CaseApp(App):
             value = values[i] if shown else 0.0
             bar.set_width(value)
             bar.set_color(COLORS["safe"] if value >= 0 else COLORS["liquidation"])
-            bar.set_hatch("" if value >= 0 else "//")
-            bar.set_edgecolor("white")
             bar.set_visible(shown)
             text.set_visible(shown)
             text.set_text(f"{value:+,.0f}" if shown else "")
@@ -105,8 +112,9 @@ class CaseApp(App):
         self.mark_line.set_data(x, st["marks"])
         self.index_line.set_data(x, st["index"])
         self.index_line.set_visible(st["index"] != st["marks"])
-        for dots, key in ((self.liq_dots, "liquidated at"), (self.adl_dots, "ADL at")):
-            dots.set_data([x[i] for i in st[key]], [st["marks"][i] for i in st[key]])
+        for dots, key, shift in ((self.liq_dots, "liquidated at", 0.0),
+                                 (self.adl_dots, "ADL at", 0.2)):  # side by side at one step
+            dots.set_data([x[i] + shift for i in st[key]], [st["marks"][i] for i in st[key]])
         low, high = min(st["marks"]), max(st["marks"])
         pad = (high - low) * 0.15
         self.px.set_ylim(low - pad, high + pad * 2.5)
@@ -126,5 +134,7 @@ class CaseApp(App):
 
     def describe(self, st: dict) -> str:
         steps = " · ".join(f"<b>{i + 1}</b> {s}" for i, s in enumerate(st["steps"]))
+        covered = " · ".join(f"{k} {st[k]:,.2f}" for k in COVERED if st[k]) or \
+            "no bankruptcy to cover"
         last = self.messages[-3:] or ["No liquidation."]
-        return f"{steps}<br>" + "<br>".join(last)
+        return f"{steps}<br><b>covered:</b> {covered}<br>" + "<br>".join(last)
