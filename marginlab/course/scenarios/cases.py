@@ -84,14 +84,15 @@ def replay_case(key: str, venue=None, *, fund=None) -> CaseResult:
             ex.set_marks({c.symbol: step.mark}, time=step.label, index=index)
         if step.action is not None:
             step.action(ex)
-        covered[COVERED[5]] += vault_unwinds(ex, c.symbol, ex.events.since(start))
+        lost = vault_unwinds(ex, c.symbol, ex.events.since(start))
+        covered["backstop vault lost unwinding"] += lost
         events = ex.events.since(start)
         closes = _adl_rows(events, step)
         adl += closes
-        covered[COVERED[1]] += sum((r["given up"] for r in closes), Decimal(0))
+        covered["ADL haircut on winners"] += sum((r["given up"] for r in closes), Decimal(0))
         _add_covered(covered, events)
         rows.append(_path_row(ex, c, step, events))
-    covered[COVERED[4]] = sum((-e.amount for e in ex.events if e.kind == "backstop"
+    covered["backstop vault kept"] = sum((-e.amount for e in ex.events if e.kind == "backstop"
                                and e.quantity is None and e.trader), Decimal(0))
     return CaseResult(
         key, c.title, ex.rules.name, who_pays(ex, c.roles), pd.Series(covered, dtype=object),
@@ -163,13 +164,15 @@ def _adl_rows(events, step) -> list:
 
 
 def _add_covered(covered: dict, events) -> None:
+    """What the insurance fund paid, the winners gave up as a socialized loss, and nobody could
+    pay (the counterparties absorb it), from the events' amounts."""
     for e in events:
         if e.kind == "insurance fund":
-            covered[COVERED[0]] += -e.amount
+            covered["insurance fund paid"] += -e.amount
         elif e.kind == "socialized loss":
-            covered[COVERED[2]] += -e.amount
+            covered["socialized from winners"] += -e.amount
         elif e.kind == "unrecovered loss":
-            covered[COVERED[3]] += e.amount
+            covered["unrecovered (counterparties)"] += e.amount
 
 
 def _path_row(ex, c: Case, step, events) -> dict:
