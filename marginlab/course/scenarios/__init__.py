@@ -26,6 +26,8 @@ module             what it models                                               
                    :func:`funding_periods`)
 ``protocols``      Hyperliquid, dYdX v4 and Drift v2 on one market (:func:`same_account`,  12
                    :func:`health_table`, :func:`liquidate_at`, :func:`dydx_fills`)
+``cases``          real incidents replayed under any venue's rules (:func:`replay_case`,  13
+                   :func:`compare_venues`); their figures and set-ups in ``incidents``
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -34,6 +36,17 @@ module             what it models                                               
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
+from .cases import (
+    CASES,
+    FACTS,
+    CaseResult,
+    adl_closes,
+    case_summary,
+    compare_venues,
+    facts,
+    mango_collateral,
+    replay_case,
+)
 from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_prices
 from .crashes import (
     HistoricalTwins,
@@ -107,19 +120,21 @@ from .unwinding import (
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
-    "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
-    "cascade_after_shock", "cascade_summary", "cascade_unwinding", "crash_summary", "crowd_sides",
-    "crowd_through_crash", "historical_twins", "twins_through_crashes", "who_pays_for_a_crash",
-    "SHORTS", "WHALE", "adl_table", "crash", "market", "basis_liquidation", "fee_schedules",
-    "first_trade_fees", "funding_periods", "funding_rate_examples", "funding_summary", "LEGS",
-    "hedge_after_moves", "hedge_twins", "room_to_liquidation_pct", "initial_margin",
-    "leverage_ladder", "one_position", "BINS", "COMMITTED", "HORIZONS", "LEVERAGES", "PATHS",
-    "VOLS", "interval_by_paths", "odds", "odds_at", "odds_by_leverage", "odds_with_jumps",
-    "TwinReplay", "crash_recovery_grid", "fund_payments", "pool_split", "price_path",
-    "replay_twins", "PROTOCOLS", "drift_shortage", "dydx_fillable_price", "dydx_fills",
-    "dydx_isolated_market", "followed_through", "health_table", "liquidate_at", "protocol_rules",
-    "same_account", "PLACES", "isolated_pair", "liquidation_by_margin_added", "twins_after_fall",
-    "MODES", "lots_for", "LESSON_4_CRASH", "UnwindRun", "first_liquidating_crash", "policy_table",
-    "rescue_case", "rescue_search", "unwind_crash", "unwinding_table", "HYPERLIQUID_ETH", "VENUES",
-    "contract_for", "liquidate_with_gap", "venue_comparison",
+    "CASES", "FACTS", "CaseResult", "adl_closes", "case_summary", "compare_venues", "facts",
+    "mango_collateral", "replay_case", "open_twin", "size_by_leverage", "survival",
+    "venue_liquidation_prices", "HistoricalTwins", "cascade_after_shock", "cascade_summary",
+    "cascade_unwinding", "crash_summary", "crowd_sides", "crowd_through_crash", "historical_twins",
+    "twins_through_crashes", "who_pays_for_a_crash", "SHORTS", "WHALE", "adl_table", "crash",
+    "market", "basis_liquidation", "fee_schedules", "first_trade_fees", "funding_periods",
+    "funding_rate_examples", "funding_summary", "LEGS", "hedge_after_moves", "hedge_twins",
+    "room_to_liquidation_pct", "initial_margin", "leverage_ladder", "one_position", "BINS",
+    "COMMITTED", "HORIZONS", "LEVERAGES", "PATHS", "VOLS", "interval_by_paths", "odds", "odds_at",
+    "odds_by_leverage", "odds_with_jumps", "TwinReplay", "crash_recovery_grid", "fund_payments",
+    "pool_split", "price_path", "replay_twins", "PROTOCOLS", "drift_shortage",
+    "dydx_fillable_price", "dydx_fills", "dydx_isolated_market", "followed_through",
+    "health_table", "liquidate_at", "protocol_rules", "same_account", "PLACES", "isolated_pair",
+    "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for", "LESSON_4_CRASH",
+    "UnwindRun", "first_liquidating_crash", "policy_table", "rescue_case", "rescue_search",
+    "unwind_crash", "unwinding_table", "HYPERLIQUID_ETH", "VENUES", "contract_for",
+    "liquidate_with_gap", "venue_comparison",
 ]

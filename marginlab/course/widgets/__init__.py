@@ -25,12 +25,14 @@ app                what it shows                                               l
                    lives
 ``ProtocolApp``    one market read by a liquidator: Hyperliquid, dYdX v4 or    12
                    Drift v2, health at the oracle and where the money goes
+``CaseApp``        a real incident replayed under a venue's rules: who pays    13
 =================  ==========================================================  ======
 """
 
 from ..style import COLORS
 from .base import App
 from .cascade import CascadeApp
+from .cases import CaseApp
 from .deleverage import AdlApp
 from .funding import FundingApp
 from .hedge import HedgeApp
@@ -45,9 +47,9 @@ from .teaser import TeaserApp
 from .unwinding import UnwindApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "FundingApp", "HedgeApp", "LeverageApp",
-           "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp", "TeaserApp",
-           "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "FundingApp", "HedgeApp",
+           "LeverageApp", "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp",
+           "TeaserApp", "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
 
 
 
