@@ -7,7 +7,8 @@ Each solution's test cell therefore holds only a hidden test (between nbgrader's
 back by ``nbgrader autograde``)::
 
     import runpy
-    runpy.run_module("marginlab.course.autograde")["verify"]("adl_queue", queue)
+    verify = runpy.run_module("marginlab.course.autograde")["verify"]
+    verify("adl_queue", queue)
 
 ``runpy`` executes this file afresh, into a new namespace (not the module object a learner could
 have patched), and :func:`verify` then

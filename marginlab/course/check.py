@@ -98,8 +98,9 @@ def compare(answer, expected, tolerance: float, unit: str, hint: str | Hints) ->
     if expected and value and (value > 0) != (expected > 0):
         return Verdict("wrong", f"✘ {amount(value)} {unit} has the wrong sign. {hints.sign}")
     if expected and value and not 0.2 < abs(value / expected) < 5:
-        return Verdict("wrong", f"✘ {amount(value)} {unit} is off by a factor of about "
-                                f"{abs(value / expected):.3g}: check the units. {hints.units}".rstrip())
+        message = (f"✘ {amount(value)} {unit} is off by a factor of about "
+                   f"{abs(value / expected):.3g}: check the units. {hints.units}")
+        return Verdict("wrong", message.rstrip())
     way = "too high" if value > expected else "too low"
     return Verdict("wrong", f"✘ {amount(value)} {unit} is {way}. "
                             f"{hints.high if value > expected else hints.low}")
