@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 
 from marginlab import formulas
 from marginlab.course import check, practice
+from marginlab.course import practice_losses as losses
 from marginlab.engine.contracts import ETH_PERP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,8 @@ def all_text(nb) -> str:
 # what the answers look like when printed (the released notebooks must print none of them)
 ANSWERS = ["2,110.55", "2,686.57", "1,337.94", "19.36", "595.75", "3.523", "7.21", "922.51",
            "grace, heidi", "9.64", "1 ETH short", "1.0 ETH", "798.00", "998.00",
-           "nothing liquidated", "liquidated ['BTC-PERP']"]
+           "nothing liquidated", "liquidated ['BTC-PERP']", "2,420", "300.00", "133.86",
+           "208.33", "ivan, judy", "1,802.12", "1835.82", "0.2007", "0.2842"]
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.name)
@@ -231,6 +233,16 @@ RIGHT = {
     "adl_deleveraged": lambda: practice.adl_deleveraged(),
     "hedge_eth_short": lambda: Decimal(1),
     "isolated_btc_leg_fall": lambda: practice.isolated_btc_leg_fall_pct(),
+    "gap_bankruptcy_price": lambda: Decimal(2420),  # 2,200 + 1,100 / 5
+    "insurance_fund_payment": lambda: Decimal(300),  # 5 x (2,480 - 2,420)
+    "partial_liquidation_quantity": lambda: Decimal("133.861"),  # worked below
+    "socialized_loss": lambda: {"erin": Decimal(125), "frank": Decimal(250),  # 750 x profit share
+                                "grace": Decimal(750) * 625 / 2250,
+                                "heidi": Decimal(750) * 500 / 2250},
+    "cascade_liquidated": lambda: ["ivan", "judy"],
+    "cascade_final_price": lambda: Decimal("1802.12"),
+    "liquidation_probability": lambda: Decimal(losses.odds_count()) / 400,
+    "probability_interval": lambda: losses.odds_interval(),
 }
 
 
@@ -247,6 +259,8 @@ def test_the_right_answer_passes_in_every_reasonable_form(name):
         forms += [float(right), np.float64(right), f"{float(right):.6f}"]
     elif isinstance(right, list):
         forms += [tuple(right), [n.upper() for n in right], pd.Series(right), np.array(right)]
+    elif isinstance(right, tuple):
+        forms += [list(right), np.array(right)]
     else:
         forms += [{k.split("-")[0].lower(): float(v) for k, v in right.items()},
                   pd.Series({k: float(v) for k, v in right.items()})]
@@ -459,6 +473,14 @@ MISTAKES = [  # (exercise, the answer a mistake gives, worked by hand, words of 
     ("adl_queue", ["grace", "erin", "heidi", "frank"], "leverage chosen at opening"),
     ("adl_queue", ["frank", "grace", "heidi", "erin"], "profit in USDT"),
     ("adl_deleveraged", {"grace": 5}, "cannot give up more than it holds"),
+    ("gap_bankruptcy_price", 12_100 / 5.025, "that is the liquidation price"),
+    ("insurance_fund_payment", 5 * 280, "the whole loss"),
+    ("partial_liquidation_quantity", Decimal("133.860"), "round *up*"),
+    ("partial_liquidation_quantity", Decimal("100.396"), "liquidation fee is missing"),
+    ("socialized_loss", {n: 187.5 for n in ("erin", "frank", "grace", "heidi")}, "pro rata"),
+    ("cascade_liquidated", ["ivan"], "only the shock's victim"),
+    ("cascade_final_price", 1835.82, "one round short"),
+    ("liquidation_probability", 24, "not a percentage"),
 ]
 
 
@@ -521,3 +543,32 @@ def test_the_autograder_ignores_what_a_cell_rebinds():
     assert "not attempted" in lines[2]
     assert lines[4] == "True"  # the learner's own modules are left as they were
     assert lines[5] == "not graded: a cell replaced Python's abs"
+
+
+def test_the_partial_step_is_the_first_lot_above_the_shortfall():
+    # ETH-PERP's 5 % tier: amount 10k x 0.15 % + 100k x 0.35 % + 1M x 1 % + 2M x 3 % = 70,365
+    equity = 400_000 - Decimal(1500 * 2000) * Decimal("0.0005") + 1500 * (1770 - 2000)  # 53,500
+    mm = 1500 * 1770 * Decimal("0.05") - 70_365  # 62,385
+    x = (mm - equity) / (1770 * (Decimal("0.05") - Decimal("0.0125")))  # 8,885 / 66.375
+    assert losses.partial_closed() == (x * 1000).to_integral_value("ROUND_FLOOR") / 1000 \
+        + Decimal("0.001") == Decimal("133.861")
+
+
+def test_the_cascade_and_the_gap_follow_the_hand_worked_rounds():
+    assert losses.gap_bankruptcy_price() == 2200 + 1100 / 5
+    assert losses.gap_fund_payment() == 5 * (2480 - 2420)
+    first = round(1880 * (1 - 0.01 * 5 * 1880 / 4000), 2)  # ivan sold: 1,835.82
+    second = round(first * (1 - 0.01 * 4 * first / 4000), 2)  # judy sold
+    assert losses.cascade_final_price() == Decimal(str(second)) == Decimal("1802.12")
+    assert losses.cascade_liquidated() == ["ivan", "judy"]  # ken's 1,758.93 is below 1,802.12
+    lp = losses.cascade_longs()["liquidation price"]
+    assert abs(lp["ken"] - (12_000 - 1_500 - 15) / (6 * 0.9935)) < 1e-6  # tier 2: 0.65 %, 15
+
+
+def test_the_interval_is_wilsons():
+    k, n, z = losses.odds_count(), 400, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    assert losses.odds_interval() == pytest.approx((centre - half, centre + half))
+    assert 0 < k < n

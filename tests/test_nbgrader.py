@@ -28,8 +28,8 @@ nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader: pip install
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 ASSIGNMENT = "ps1"
-CHEATS = {  # notebook: the lines put at the top of its first answer cell
-    "01": "check.assert_correct = lambda *a, **k: None",
+ONE_LINE = "check.assert_correct = lambda *a, **k: None"
+CHEATS = {  # notebook: the lines put at the top of its first answer cell (else ONE_LINE)
     "02": "check.assert_correct = lambda *a, **k: None\n"
           "check.grade = lambda *a, **k: check.Verdict('correct', '✔')",
     "03": "check.assert_correct = lambda *a, **k: None\n"
@@ -87,7 +87,7 @@ def cheat(release, solutions):
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             cell.source = real[grade_id] if grade_id == HONEST else stubs[grade_id]
             if i == 0:
-                cell.source = CHEATS[name[:2]] + "\n" + cell.source
+                cell.source = CHEATS.get(name[:2], ONE_LINE) + "\n" + cell.source
         out[name] = nb
     return out
 
@@ -122,7 +122,7 @@ def graded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def got(graded):
-    """{student: {test id: points}} for the 11 autograder tests."""
+    """{student: {test id: points}} for the autograder tests."""
     _, all_grades = graded
     return {student: {g: points for g, (points, _) in grades.items() if g.endswith("-test")}
             for student, grades in all_grades.items()}
@@ -137,7 +137,10 @@ def test_the_release_holds_no_hidden_test_and_no_answer(graded):
 
 
 def test_the_solutions_score_every_autograded_point(got):
-    assert len(got["solutions"]) == 11
+    tests = [c for path in SOLUTIONS for c in nbformat.read(path, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+             and not c.metadata["nbgrader"]["solution"]]
+    assert len(got["solutions"]) == len(tests) >= 19
     assert all(points == 1 for points in got["solutions"].values()), got["solutions"]
 
 

@@ -20,6 +20,7 @@ from ..engine.contracts import ETH_PERP
 from ..engine.errors import MarginLabError
 from ..engine.numbers import ZERO
 from . import mistakes, practice
+from . import practice_losses as losses
 from .answers import NotANumber, amount, read_number, shown, text
 
 NOT_ATTEMPTED = "not attempted yet"
@@ -88,21 +89,22 @@ def compare(answer, expected, tolerance: float, unit: str, hint: str | Hints) ->
         return STUB
     value = read_number(answer)
     if isinstance(value, NotANumber):
-        return _not_a_number(answer, value, f"a number in {unit}")
+        return _not_a_number(answer, value, f"a number in {unit}" if unit else "a number")
     expected, hints = float(expected), Hints.of(hint)
+    said = f"{amount(value)} {unit}".rstrip()
     if abs(value - expected) <= tolerance:
-        return Verdict("correct", f"✔ Correct: {amount(value)} {unit} matches marginlab's "
+        return Verdict("correct", f"✔ Correct: {said} matches marginlab's "
                                   f"answer (tolerance ±{tolerance:g}).")
     if (known := _mistake(value, tolerance, hints)) is not None:
-        return Verdict("wrong", f"✘ {amount(value)} {unit} is not it: {known}")
+        return Verdict("wrong", f"✘ {said} is not it: {known}")
     if expected and value and (value > 0) != (expected > 0):
-        return Verdict("wrong", f"✘ {amount(value)} {unit} has the wrong sign. {hints.sign}")
+        return Verdict("wrong", f"✘ {said} has the wrong sign. {hints.sign}")
     if expected and value and not 0.2 < abs(value / expected) < 5:
-        message = (f"✘ {amount(value)} {unit} is off by a factor of about "
+        message = (f"✘ {said} is off by a factor of about "
                    f"{abs(value / expected):.3g}: check the units. {hints.units}")
         return Verdict("wrong", message.rstrip())
     way = "too high" if value > expected else "too low"
-    return Verdict("wrong", f"✘ {amount(value)} {unit} is {way}. "
+    return Verdict("wrong", f"✘ {said} is {way}. "
                             f"{hints.high if value > expected else hints.low}")
 
 
@@ -192,6 +194,58 @@ def amounts(expected, names, tolerance: float, unit: str, hint: str, mistakes=tu
         listed = ", ".join(f"{k} {float(v):,.3f}" for k, v in want.items() if v)
         return Verdict("correct", f"✔ Correct: {listed} {unit}, the others 0, as in marginlab "
                                   f"(tolerance ±{tolerance:g} {unit} each).")
+    return grade
+
+
+def names(expected, allowed, hint: str, mistakes=tuple) -> Grader:
+    """A collection of names in any order (list, tuple, set, array or Series) compared as a
+    set with ``expected()``; ``allowed()`` are the names there are."""
+    def grade(answer) -> Verdict:
+        if _stub(answer):
+            return STUB
+        if hasattr(answer, "tolist"):
+            answer = answer.tolist()
+        if not isinstance(answer, list | tuple | set | frozenset):
+            return Verdict("wrong", f"✘ Expected a list of trader names, got {shown(answer)}.")
+        given_ = {text(n).strip().lower() for n in answer}
+        if unknown := sorted(given_ - set(allowed())):
+            return Verdict("wrong", f"✘ {unknown[0]!r} is not one of "
+                                    f"{', '.join(allowed())}.")
+        want = set(expected())
+        if given_ == want:
+            return Verdict("correct", f"✔ Correct: {', '.join(sorted(want))}, as in "
+                                      f"marginlab.")
+        known = next((h for bad, h in mistakes() if set(bad) == given_), hint)
+        return Verdict("wrong", f"✘ {len(given_ & want)} of your {len(given_)} names are right, "
+                                f"and {len(want - given_)} are missing: {known}")
+    return grade
+
+
+def interval(expected, tolerance: float, hint: str, mistakes=tuple) -> Grader:
+    """Two numbers ``(low, high)`` compared with ``expected()`` within ``tolerance`` each."""
+    def grade(answer) -> Verdict:
+        if _stub(answer):
+            return STUB
+        if hasattr(answer, "tolist"):
+            answer = answer.tolist()
+        if not isinstance(answer, list | tuple) or len(answer) != 2:
+            return Verdict("wrong", f"✘ Expected two numbers (low, high), got {shown(answer)}.")
+        values = [read_number(a) for a in answer]
+        for a, value in zip(answer, values, strict=True):
+            if _stub(a):
+                return STUB
+            if isinstance(value, NotANumber):
+                return _not_a_number(a, value, "two numbers (low, high)")
+        want = [float(w) for w in expected()]
+        if all(abs(v - w) <= tolerance for v, w in zip(values, want, strict=True)):
+            return Verdict("correct", f"✔ Correct: {values[0]:.4f} to {values[1]:.4f} matches "
+                                      f"marginlab's interval (tolerance ±{tolerance:g} each).")
+        known = next((h for bad, h in mistakes() if all(
+            abs(v - float(b)) <= tolerance for v, b in zip(values, bad, strict=True))), hint)
+        ends = [f"{end} {v:.4f} is {'too high' if v > w else 'too low'}"
+                for end, v, w in zip(("low", "high"), values, want, strict=True)
+                if abs(v - w) > tolerance]
+        return Verdict("wrong", f"✘ {'; '.join(ends)}: {known}")
     return grade
 
 
@@ -375,6 +429,55 @@ EXERCISES: dict[str, Grader] = {
                 "not before.",
             sign="A fall is a positive percentage here: 12.5 for a 12.5 % fall.",
             units=_PERCENT, mistakes=mistakes.btc_leg_fall)),
+    # 7a, 7b: practice_losses.gap_market
+    "gap_bankruptcy_price": number(
+        losses.gap_bankruptcy_price, 0.01, "USDT", Hints(
+            high="Too high: the margin runs out sooner than that.",
+            low="Too low: the margin covers a larger rise than that.",
+            sign="A price is positive: solve margin - Q (P - entry) = 0 for P.",
+            mistakes=mistakes.gap_bankruptcy)),
+    "insurance_fund_payment": number(
+        losses.gap_fund_payment, 0.01, "USDT", Hints(
+            high="The fund pays only the loss beyond what the margin covers.",
+            low="The position is closed at the mark: everything it loses beyond its margin is "
+                "paid by the fund.",
+            sign="Give what the fund pays out as a positive amount.",
+            mistakes=mistakes.gap_payment)),
+    # 8: practice_losses.partial_market
+    "partial_liquidation_quantity": number(
+        losses.partial_closed, 0.0005, "ETH", Hints(
+            high="To compliance closes just enough to bring equity back above the maintenance "
+                 "margin of what is left.",
+            low="Closing that little leaves the account liquidatable: equity after the fee must "
+                "exceed the maintenance margin of the rest.",
+            sign="Give the quantity closed as a positive number of ETH.",
+            mistakes=mistakes.partial_quantity)),
+    # 9: practice_losses.socialized_market
+    "socialized_loss": amounts(
+        losses.socialized_shares, _SHORTS, 0.01, "USDT",
+        "The deficit beyond the whale's margin is shared pro rata to each short's profit at the "
+        "new mark.", mistakes.socialized),
+    # 10a, 10b: practice_losses.cascade_market
+    "cascade_liquidated": names(
+        losses.cascade_liquidated, lambda: sorted(losses.CASCADE_LONGS),
+        "follow the price round by round: the shock, then each round's forced selling.",
+        mistakes.cascade_names),
+    "cascade_final_price": number(
+        losses.cascade_final_price, 0.05, "USDT", Hints(
+            high="The cascade goes further: each liquidation's forced sale moves the price down "
+                 "for the next round.",
+            low="The cascade stops when a round liquidates nobody: the price moves no further.",
+            mistakes=mistakes.cascade_price)),
+    # 11a, 11b: practice_losses.odds_paths
+    "liquidation_probability": number(
+        losses.odds_probability, 0.001, "", Hints(
+            high="Count only the paths whose lowest price reaches the liquidation price.",
+            low="A path is liquidated if its price touches the liquidation price at any hour.",
+            units="Give a fraction between 0 and 1.", mistakes=mistakes.odds)),
+    "probability_interval": interval(
+        losses.odds_interval, 0.001,
+        "use the 95 % Wilson interval of the lesson, with z = 1.96 and n = 400 paths.",
+        mistakes.odds_intervals),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import practice
+from . import practice_losses as losses
 
 D = Decimal
 ETH_MMR, BTC_MMR, FEE = D("0.005"), D("0.004"), D("0.0005")
@@ -135,3 +136,99 @@ def btc_leg_fall() -> list[tuple[Decimal, str]]:
             (right / 100, "give a percentage: 12.5 for 12.5 %, not 0.125."),
             ((1 - right / 100) * ep, "that is BTC's liquidation price; the question asks how "
                                      "many percent the market falls.")]
+
+
+# --- 7: a short gapped past its bankruptcy price (5 ETH at 2,200, 10x: 1,100 of margin) -------
+LOT = D("0.001")
+
+
+def _lot_above(x: Decimal, lot: Decimal = LOT) -> Decimal:
+    return ((x / lot).to_integral_value(rounding="ROUND_FLOOR") + 1) * lot
+
+
+def gap_bankruptcy() -> list[tuple[Decimal, str]]:
+    q, ep, _ = losses.GAP_SHORT
+    m = q * ep / 10
+    return [((q * ep + m) / (q * (1 + ETH_MMR)), "that is the liquidation price (margin + uPnL "
+             "= MM); the bankruptcy price is where margin + uPnL reaches zero."),
+            (ep - m / q, "that price is below the entry: a short loses when the price rises, "
+                         "so its margin runs out above the entry.")]
+
+
+def gap_payment() -> list[tuple[Decimal, str]]:
+    q, ep, _ = losses.GAP_SHORT
+    m, mark = q * ep / 10, losses.GAP_MARK
+    return [(q * (mark - ep), "that is the whole loss; the position's own margin pays first, "
+                              "the fund only what is left beyond it."),
+            (q * (mark - (q * ep + m) / (q * (1 + ETH_MMR))),
+             "the fund covers the loss beyond the *bankruptcy* price, where the margin is gone, "
+             "not beyond the liquidation price."),
+            (-q * (mark - (ep + m / q)), "give what the fund pays out as a positive amount.")]
+
+
+# --- 8: one to-compliance step on 1,500 ETH (3M notional: MMR 5 %, maintenance amount 70,365) -
+def partial_quantity() -> list[tuple[Decimal, str]]:
+    q, _, deposit = losses.PARTIAL
+    p, m, f, cum = losses.PARTIAL_MARK, D("0.05"), D("0.0125"), D(70_365)
+    equity = deposit - q * 2000 * FEE + q * (p - 2000)
+    short = q * p * m - cum - equity
+    exact = short / (p * (m - f))
+    return [(_lot_above(short / (p * m)), "the liquidation fee is missing: each ETH closed also "
+                                          "pays 1.25 % of its notional to the insurance fund."),
+            (_lot_above(short / (p * (m + f))), "the fee has the wrong sign: it takes from the "
+                                               "equity, so closing one ETH frees P (MMR - fee)."),
+            (_lot_above((q * p * m - equity) / (p * (m - f))),
+             "the maintenance amount (70,365 in this tier) is missing: MM = Q P MMR - amount."),
+            (exact.quantize(D("0.001"), rounding="ROUND_FLOOR"),
+             "that leaves the account just short of compliance: round *up* to the next lot."),
+            (q, "that is the whole position; to compliance closes just enough.")]
+
+
+# --- 9: exercise 5's gap with the loss socialized ----------------------------------------------
+def socialized() -> list[tuple[dict, str]]:
+    names, whale = list(practice.ADL_SHORTS), practice.ADL_WHALE
+    mark = practice.ADL_GAP_MARK
+    loss = D(whale[0]) * (2000 - mark)
+    deficit = loss - D(whale[0]) * 2000 / whale[1]
+    profit = {n: D(practice.ADL_SHORTS[n][0]) * (2000 - mark) for n in names}
+    total = sum(profit.values())
+    return [({n: deficit / len(names) for n in names}, "The loss is shared pro rata to each "
+             "winner's profit, not in equal parts."),
+            ({n: loss * profit[n] / total for n in names}, "That shares the whale's whole loss; "
+             "its own margin covers the first part, only the deficit beyond it is shared.")]
+
+
+# --- 10: the cascade ----------------------------------------------------------------------------
+def cascade_names() -> list[tuple[list[str], str]]:
+    return [(["ivan"], "that is only the shock's victim: each forced sale moves the price down "
+                       "again, round after round."),
+            (["ivan", "judy", "ken"], "the cascade stops sooner: work out the price after each "
+                                      "round's forced selling, 1 % per 4,000 USD sold.")]
+
+
+def cascade_price() -> list[tuple[Decimal, str]]:
+    shocked = practice.START["ETH-PERP"] * (1 + losses.CASCADE_SHOCK)
+    first = shocked * (1 - D("0.01") * 5 * shocked / losses.CASCADE_DEPTH)
+    return [(shocked, "that is the shock alone: the first liquidation's forced sale moves it "
+                      "further."),
+            (first.quantize(D("0.01")), "one round short: the second liquidation's forced sale "
+                                        "moves the price once more.")]
+
+
+# --- 11: the odds -------------------------------------------------------------------------------
+def _count_ending_below() -> int:
+    paths, lp = losses.odds_paths(), float(losses.odds_liquidation_price())
+    return int((paths[:, -1] <= lp).sum())
+
+
+def odds() -> list[tuple[float, str]]:
+    return [(_count_ending_below() / losses.ODDS_PATHS, "that counts the paths that *end* below "
+             "the liquidation price; a path is liquidated the first time it touches it."),
+            (losses.odds_probability() * 100, "give a fraction (0.25), not a percentage.")]
+
+
+def odds_intervals() -> list[tuple[tuple[float, float], str]]:
+    p, n, z = losses.odds_probability(), losses.ODDS_PATHS, 1.959963984540054
+    half = z * (p * (1 - p) / n) ** 0.5
+    return [((p - half, p + half), "that is the normal (Wald) interval p ± z √(p(1-p)/n); use "
+             "Wilson's, which stays inside 0..1 and is right for few hits.")]

@@ -158,10 +158,11 @@ ADL_SHORTS = {"erin": ("1.5", 10, 800), "frank": ("3", 4, 2_000), "grace": ("2.5
 ADL_WHALE = ("5", 20, 600)  # 5 ETH long at 20x isolated, 600 USDT deposited: bankrupt at 1,900
 
 
-def adl_market() -> Exchange:
+def adl_market(rules=None) -> Exchange:
     """The whale and the four shorts of :data:`ADL_SHORTS`, all opened at 2,000 on Binance's
-    rules (ADL ranked by PnL% x margin ratio), with an empty insurance fund."""
-    ex = Exchange(marks={"ETH-PERP": START["ETH-PERP"]}, insurance_fund=0)
+    rules (ADL ranked by PnL% x margin ratio) or ``rules``, with an empty insurance fund."""
+    ex = Exchange(marks={"ETH-PERP": START["ETH-PERP"]}, insurance_fund=0,
+                  **({"rules": rules} if rules is not None else {}))
     qty, leverage, deposit = ADL_WHALE
     ex.open_account("whale", deposit=deposit, mode="isolated").buy("ETH-PERP", qty,
                                                                   leverage=leverage)
