@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 
 from marginlab import formulas
 from marginlab.course import check, practice
+from marginlab.course import practice_losses as losses
 from marginlab.engine.contracts import ETH_PERP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ def check_outputs(nb):
     """The text printed by every cell that calls check.<something>."""
     for cell in nb["cells"]:
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "check." in source and "assert_correct" not in source:
+        if cell["cell_type"] == "code" and "check." in source and "check.reveal" not in source:
             yield "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
 
 
@@ -44,17 +45,34 @@ def test_exercises_are_generated_from_the_solutions():
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
 def test_every_check_in_the_solutions_reports_correct(path):
     outputs = list(check_outputs(json.loads(path.read_text(encoding="utf-8"))))
-    assert outputs and all(o.startswith("✔ Correct") for o in outputs), outputs
+    assert outputs and all(o.startswith(("✔ Correct", "✔ Written")) for o in outputs), outputs
+
+
+def all_text(nb) -> str:
+    return "\n".join("".join(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                     for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+# what the answers look like when printed (the released notebooks must print none of them)
+ANSWERS = ["2,110.55", "2,686.57", "1,337.94", "19.36", "595.75", "3.523", "7.21", "922.51",
+           "grace, heidi", "9.64", "1 ETH short", "1.0 ETH", "798.00", "998.00",
+           "nothing liquidated", "liquidated ['BTC-PERP']", "2,420", "300.00", "133.86",
+           "208.33", "ivan, judy", "1,802.12", "1835.82", "0.2007", "0.2842"]
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.name)
-def test_every_check_in_the_exercises_reports_not_attempted(path):
+def test_every_check_in_the_exercises_reports_not_attempted_and_prints_no_answer(path):
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = list(check_outputs(nb))
     assert outputs and all("not attempted yet" in o for o in outputs), outputs
-    assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text
+    printed = all_text(nb) + "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert [a for a in ANSWERS if a in printed] == []
+    replays = [c for c in nb.cells if "check.reveal" in c.source]
+    assert all("… " in all_text(nbformat.v4.new_notebook(cells=[c])) for c in replays)
 
 
 def test_stub_keeps_only_the_names_the_check_uses():
@@ -64,13 +82,13 @@ def test_stub_keeps_only_the_names_the_check_uses():
     assert out == "x = 1\n# YOUR CODE HERE\nanswer = ...\ncheck.something(answer)\n"
 
 
-LONG_LP = formulas.isolated_liquidation_price("long", 2, 2000, 400, ETH_PERP)
+LONG_LP = formulas.isolated_liquidation_price("long", 3, 2400, 900, ETH_PERP)
 
 
 @pytest.mark.parametrize("answer", [LONG_LP, float(LONG_LP), str(round(LONG_LP, 2)),
-                                    f"{LONG_LP:,.2f}", np.float64(LONG_LP), Decimal("1809.05"),
-                                    np.float32(1809.05), Fraction(LONG_LP), np.array(1809.05),
-                                    Fraction(180905, 100)])
+                                    f"{LONG_LP:,.2f}", np.float64(LONG_LP), Decimal("2110.55"),
+                                    np.float32(2110.55), Fraction(LONG_LP), np.array(2110.55),
+                                    Fraction(211055, 100)])
 def test_a_right_answer_of_any_reasonable_type_passes(answer, capsys):
     verdict = check.grade("isolated_long_liquidation_price", answer)
     assert verdict.correct
@@ -84,7 +102,7 @@ def test_a_right_answer_of_any_reasonable_type_passes(answer, capsys):
     (float(LONG_LP) * 100, "factor of about 100"),
     (float(LONG_LP) + 25, "too high"),
     (float(LONG_LP) - 25, "too low"),
-    ([1809.05], "Expected a number in USDT, got list"),
+    ([2110.55], "Expected a number in USDT, got list"),
     ("about 1800", "Expected a number"),
     (True, "Expected a number"),
     (float("nan"), "Expected a number"),
@@ -93,8 +111,8 @@ def test_a_wrong_answer_gets_the_right_message(answer, words):
     verdict = check.grade("isolated_long_liquidation_price", answer)
     assert verdict.status == "wrong" and words in verdict.message
     value = check.read_number(answer)
-    if isinstance(value, float) and f"{abs(value):,.2f}" != "1,809.05":
-        assert "1,809.05" not in verdict.message  # never gives the answer away
+    if isinstance(value, float) and f"{abs(value):,.2f}" != "2,110.55":
+        assert "2,110.55" not in verdict.message  # never gives the answer away
 
 
 @pytest.mark.parametrize("stub", [..., None])
@@ -132,15 +150,17 @@ def test_every_solution_cell_is_marked_for_nbgrader():
             if meta:
                 assert meta["schema_version"] == 3
                 ids.append(meta["grade_id"])
-            if has_region and cell.cell_type == "code":  # an autograder test cell follows
-                assert not meta["grade"] and make_exercises.is_test_cell(after)
+            if has_region and not meta["grade"]:  # a hidden autograder test cell follows
+                assert cell.cell_type == "code" and make_exercises.is_test_cell(after)
                 assert after.metadata["nbgrader"]["locked"] and after.metadata["nbgrader"]["points"]
-                assert "check.assert_correct(" in after.source
+                hidden = after.source.split("### BEGIN HIDDEN TESTS\n")[1]
+                assert "run_module(\"marginlab.course.autograde\")[\"verify\"]" in hidden
+                assert "check." not in hidden  # nothing a learner's cell can rebind
             elif has_region:  # a written answer, graded by hand
                 assert meta["grade"] and meta["points"]
     assert len(ids) == len(set(ids)) >= 20
     for path in EXERCISES:
-        assert "assert_correct" not in path.read_text(encoding="utf-8")
+        assert "autograde" not in path.read_text(encoding="utf-8")
 
 
 def test_assert_correct_is_silent_when_right_and_raises_the_verdict_when_wrong():
@@ -184,8 +204,8 @@ def test_the_least_margin_to_add_is_what_each_ring_is_short_of():
 
 def test_the_adl_queue_follows_binance_score():
     shorts = practice.adl_shorts()
-    upnl = shorts["short ETH"] * (shorts["entry price"] - 1800)
-    ratio = shorts["short ETH"] * 1800 * 0.005 / (shorts["wallet balance"] + upnl)
+    upnl = shorts["short ETH"] * (shorts["entry price"] - 1750)
+    ratio = shorts["short ETH"] * 1750 * 0.005 / (shorts["wallet balance"] + upnl)
     score = upnl / shorts["wallet balance"] * ratio
     assert practice.adl_ranking() == list(score.sort_values(ascending=False).index)
     taken = practice.adl_deleveraged()
@@ -225,6 +245,16 @@ RIGHT = {
     "funding_margin_change": lambda: practice.funding_margin_change(),
     "funding_liquidation_price": lambda: practice.funding_liquidation_price(),
     "funding_periods_to_liquidation": lambda: Decimal(practice.funding_periods_to_liquidation()),
+    "gap_bankruptcy_price": lambda: Decimal(2420),  # 2,200 + 1,100 / 5
+    "insurance_fund_payment": lambda: Decimal(300),  # 5 x (2,480 - 2,420)
+    "partial_liquidation_quantity": lambda: Decimal("133.861"),  # worked below
+    "socialized_loss": lambda: {"erin": Decimal(125), "frank": Decimal(250),  # 750 x profit share
+                                "grace": Decimal(750) * 625 / 2250,
+                                "heidi": Decimal(750) * 500 / 2250},
+    "cascade_liquidated": lambda: ["ivan", "judy"],
+    "cascade_final_price": lambda: Decimal("1802.12"),
+    "liquidation_probability": lambda: Decimal(losses.odds_count()) / 400,
+    "probability_interval": lambda: losses.odds_interval(),
 }
 
 
@@ -241,6 +271,8 @@ def test_the_right_answer_passes_in_every_reasonable_form(name):
         forms += [float(right), np.float64(right), f"{float(right):.6f}"]
     elif isinstance(right, list):
         forms += [tuple(right), [n.upper() for n in right], pd.Series(right), np.array(right)]
+    elif isinstance(right, tuple):
+        forms += [list(right), np.array(right)]
     else:
         forms += [{k.split("-")[0].lower(): float(v) for k, v in right.items()},
                   pd.Series({k: float(v) for k, v in right.items()})]
@@ -251,7 +283,8 @@ def test_the_right_answer_passes_in_every_reasonable_form(name):
 
 WRONG = [  # (exercise, answer from the right one, words the message must hold)
     ("largest_eth_drop", lambda r: -r, "wrong sign"),
-    ("largest_eth_drop", lambda r: r / 100, "check the units"),
+    ("largest_eth_drop", lambda r: r / 100, "give a percentage"),
+    ("largest_eth_drop", lambda r: r * 100, "check the units"),
     ("largest_eth_drop", lambda r: r + 1, "too high"),
     ("largest_eth_drop", lambda r: [r], "Expected a number in %, got list"),
     ("isolated_twin_equity", lambda r: r + 400, "too high"),
@@ -365,7 +398,7 @@ ODD_MESSAGES = [
     (np.float64("inf"), "(infinite)"),
     (np.True_, "Expected a number in USDT, got bool"),
     (1 + 1j, "Expected a number in USDT, got complex"),
-    (1e25, "off by a factor of about 5.53e+21"),
+    (1e25, "off by a factor of about 4.74e+21"),
     (-0.0, "0.00 USDT is too low"),
 ]
 
@@ -411,7 +444,7 @@ except ImportError:
 import marginlab
 import marginlab.check as check
 
-check.isolated_long_liquidation_price(1809.05)
+check.isolated_long_liquidation_price(2110.55)
 check.hedge_eth_short(1)
 ex = marginlab.Exchange(marks={"ETH-PERP": 2000})
 print(sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED) or "none of them imported")
@@ -426,3 +459,141 @@ def test_the_checks_run_with_ipywidgets_matplotlib_and_ipython_absent():
     assert lines[0] == "matplotlib blocked"  # the blocker works
     assert lines[1].startswith("✔ Correct") and lines[2].startswith("✔ Correct")
     assert lines[3] == "none of them imported"
+
+
+# --- the new numbers, and hints that match the mistake ----------------------------------------
+# worked by hand from the exercise texts (Binance: MM = Q x mark x MMR, taker fee 0.05 % on open)
+TWIN_WALLET = 1200 - (3 * 2000 + Decimal("0.05") * 50_000) * Decimal("0.0005")  # 1,195.75
+
+
+def twin_drop(wallet, btc_mm=Decimal("0.05") * 50_000 * Decimal("0.004")):
+    return (1 - (3 * 2000 - wallet + btc_mm) / (3 * Decimal("0.995")) / 2000) * 100
+
+
+def test_the_new_numbers_are_the_hand_worked_ones_and_no_lesson_prints_them():
+    assert round(LONG_LP, 2) == Decimal("2110.55")  # (7,200 - 900) / (3 x 0.995)
+    assert check.grade("isolated_short_liquidation_price", Decimal(8100) / Decimal("3.015")).correct
+    assert abs(practice.largest_eth_drop_pct() - twin_drop(TWIN_WALLET)) < Decimal("1e-9")
+    assert practice.isolated_twin_equity_after_drop() == TWIN_WALLET - 600
+    lessons = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "lessons").glob("*.ipynb"))
+    for shown in ("2,110.55", "2,686.57", "19.36", "595.75", "grace"):
+        assert shown not in lessons, shown
+
+
+MISTAKES = [  # (exercise, the answer a mistake gives, worked by hand, words of its hint)
+    ("isolated_long_liquidation_price", 2100, "bankruptcy price"),  # (7,200 - 900) / 3
+    ("isolated_long_liquidation_price", (7200 - 900 + 36) / 3, "at the entry price"),
+    ("isolated_long_liquidation_price", 8100 / 3.015, "A long loses when the price falls"),
+    ("isolated_short_liquidation_price", 6300 / 2.985, "A short loses when the price rises"),
+    ("isolated_short_liquidation_price", 8100 / 2.985, "wrong side of the equation"),
+    ("cross_liquidation_price", (4000 - 1500 - 150 + 12.5) / 1.99, "uPnL has the wrong sign"),
+    ("cross_liquidation_price", (4000 - 1500 + 150) / 1.99, "others' maintenance margin is"),
+    ("largest_eth_drop", twin_drop(Decimal(1200)), "opening fees"),
+    ("largest_eth_drop", twin_drop(TWIN_WALLET, 0), "BTC position's maintenance margin"),
+    ("isolated_twin_equity", 600, "opening fees"),
+    ("isolated_twin_equity", TWIN_WALLET, "its margin goes with it"),
+    ("isolated_twin_equity", 0, "cross* twin"),
+    ("isolated_btc_leg_fall", 10, "bankruptcy price"),
+    ("isolated_btc_leg_fall", (1 - 1800 / (0.04 * 0.995) / 50_000) * 100, "0.4 %"),
+    ("adl_queue", ["grace", "erin", "heidi", "frank"], "leverage chosen at opening"),
+    ("adl_queue", ["frank", "grace", "heidi", "erin"], "profit in USDT"),
+    ("adl_deleveraged", {"grace": 5}, "cannot give up more than it holds"),
+    ("gap_bankruptcy_price", 12_100 / 5.025, "that is the liquidation price"),
+    ("insurance_fund_payment", 5 * 280, "the whole loss"),
+    ("partial_liquidation_quantity", Decimal("133.860"), "round *up*"),
+    ("partial_liquidation_quantity", Decimal("100.396"), "liquidation fee is missing"),
+    ("socialized_loss", {n: 187.5 for n in ("erin", "frank", "grace", "heidi")}, "pro rata"),
+    ("cascade_liquidated", ["ivan"], "only the shock's victim"),
+    ("cascade_final_price", 1835.82, "one round short"),
+    ("liquidation_probability", 24, "not a percentage"),
+]
+
+
+@pytest.mark.parametrize("name, answer, words", MISTAKES, ids=[w for *_, w in MISTAKES])
+def test_a_known_mistake_gets_its_own_hint(name, answer, words):
+    verdict = check.grade(name, answer)
+    assert verdict.status == "wrong" and words in verdict.message, verdict.message
+
+
+def test_a_plain_miss_is_not_told_about_fees_or_signs():
+    for answer in (float(LONG_LP) + 25, float(LONG_LP) - 25):
+        message = check.grade("isolated_long_liquidation_price", answer).message
+        assert "fee" not in message and "sign" not in message, message
+    assert "fee" not in check.grade("isolated_twin_equity", 300).message
+
+
+def test_a_replay_waits_for_the_answer(capsys):
+    check.reveal(lambda: "the answer", isolated_twin_equity=...)
+    check.reveal(lambda: "the answer", hedge_eth_short=1, hedge_explanation="too short")
+    check.reveal(lambda: "the answer", adl_deleveraged=practice.adl_deleveraged())
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("… This cell replays") and "'isolated_twin_equity'" in lines[0]
+    assert lines[1].startswith("… Write your answer to 6c first")
+    assert lines[2] == "the answer"
+
+
+REBIND_THEN_VERIFY = """
+import runpy
+from marginlab.course import check, practice
+import marginlab.engine.formulas as formulas
+check.assert_correct = lambda *a, **k: None
+check.grade = lambda *a, **k: check.Verdict("correct", "✔")
+formulas.isolated_liquidation_price = lambda *a, **k: 5
+practice.adl_ranking = lambda: ["frank"]
+verify = runpy.run_module("marginlab.course.autograde")["verify"]
+for exercise, answer in (("isolated_long_liquidation_price", 5), ("adl_queue", ["frank"]),
+                         ("isolated_long_liquidation_price", ...),
+                         ("isolated_long_liquidation_price", 2110.55)):
+    try:
+        verify(exercise, answer)
+        print("passed")
+    except AssertionError as err:
+        print("failed:", str(err)[:30])
+print(check.grade is not None and formulas.isolated_liquidation_price(1) == 5)
+import builtins
+builtins.abs = lambda x: 0
+try:
+    verify("isolated_long_liquidation_price", 5)
+except AssertionError as err:
+    print(err)
+"""
+
+
+def test_the_autograder_ignores_what_a_cell_rebinds():
+    out = subprocess.run([sys.executable, "-c", REBIND_THEN_VERIFY], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:4]] == ["failed", "failed", "failed", "passed"]
+    assert "not attempted" in lines[2]
+    assert lines[4] == "True"  # the learner's own modules are left as they were
+    assert lines[5] == "not graded: a cell replaced Python's abs"
+
+
+def test_the_partial_step_is_the_first_lot_above_the_shortfall():
+    # ETH-PERP's 5 % tier: amount 10k x 0.15 % + 100k x 0.35 % + 1M x 1 % + 2M x 3 % = 70,365
+    equity = 400_000 - Decimal(1500 * 2000) * Decimal("0.0005") + 1500 * (1770 - 2000)  # 53,500
+    mm = 1500 * 1770 * Decimal("0.05") - 70_365  # 62,385
+    x = (mm - equity) / (1770 * (Decimal("0.05") - Decimal("0.0125")))  # 8,885 / 66.375
+    assert losses.partial_closed() == (x * 1000).to_integral_value("ROUND_FLOOR") / 1000 \
+        + Decimal("0.001") == Decimal("133.861")
+
+
+def test_the_cascade_and_the_gap_follow_the_hand_worked_rounds():
+    assert losses.gap_bankruptcy_price() == 2200 + 1100 / 5
+    assert losses.gap_fund_payment() == 5 * (2480 - 2420)
+    first = round(1880 * (1 - 0.01 * 5 * 1880 / 4000), 2)  # ivan sold: 1,835.82
+    second = round(first * (1 - 0.01 * 4 * first / 4000), 2)  # judy sold
+    assert losses.cascade_final_price() == Decimal(str(second)) == Decimal("1802.12")
+    assert losses.cascade_liquidated() == ["ivan", "judy"]  # ken's 1,758.93 is below 1,802.12
+    lp = losses.cascade_longs()["liquidation price"]
+    assert abs(lp["ken"] - (12_000 - 1_500 - 15) / (6 * 0.9935)) < 1e-6  # tier 2: 0.65 %, 15
+
+
+def test_the_interval_is_wilsons():
+    k, n, z = losses.odds_count(), 400, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    assert losses.odds_interval() == pytest.approx((centre - half, centre + half))
+    assert 0 < k < n

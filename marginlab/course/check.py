@@ -11,7 +11,7 @@ answer is :mod:`marginlab.course.answers`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +19,8 @@ from ..engine import formulas
 from ..engine.contracts import ETH_PERP
 from ..engine.errors import MarginLabError
 from ..engine.numbers import ZERO
-from . import practice
+from . import mistakes, practice
+from . import practice_losses as losses
 from .answers import NotANumber, amount, read_number, shown, text
 
 NOT_ATTEMPTED = "not attempted yet"
@@ -56,37 +57,69 @@ def _not_a_number(answer, reading: NotANumber, wanted: str, where: str = "") -> 
     return Verdict("wrong", f"✘ {lead} {wanted}, got {shown(answer)}{reading.explain()}.")
 
 
-def compare(answer, expected, tolerance: float, unit: str, hint: str) -> Verdict:
-    """The verdict for a numeric answer (see the module docstring)."""
+@dataclass(frozen=True)
+class Hints:
+    """What a wrong number is told, matched to the mistake: ``mistakes()`` lists ``(the value a
+    known mistake gives, the hint for that mistake)``, tried first (within the exercise's
+    tolerance); otherwise the hint for a wrong ``sign``, wrong ``units`` (off by a factor beyond
+    5), or an answer too ``high`` or too ``low``."""
+
+    high: str
+    low: str
+    sign: str = "Which way does each amount move when the price moves?"
+    units: str = ""
+    mistakes: Callable[[], Iterable[tuple[object, str]]] = tuple
+
+    @classmethod
+    def of(cls, hint: str | Hints) -> Hints:
+        return hint if isinstance(hint, Hints) else cls(hint, hint, hint, hint)
+
+
+def _mistake(value: float, tolerance: float, hints: Hints) -> str | None:
+    """The hint of the known mistake ``value`` matches, if any."""
+    for wrong, hint in hints.mistakes():
+        if abs(value - float(wrong)) <= tolerance:
+            return hint
+    return None
+
+
+def compare(answer, expected, tolerance: float, unit: str, hint: str | Hints) -> Verdict:
+    """The verdict for a numeric answer (see the module docstring and :class:`Hints`)."""
     if _stub(answer):
         return STUB
     value = read_number(answer)
     if isinstance(value, NotANumber):
-        return _not_a_number(answer, value, f"a number in {unit}")
-    expected = float(expected)
+        return _not_a_number(answer, value, f"a number in {unit}" if unit else "a number")
+    expected, hints = float(expected), Hints.of(hint)
+    said = f"{amount(value)} {unit}".rstrip()
     if abs(value - expected) <= tolerance:
-        return Verdict("correct", f"✔ Correct: {amount(value)} {unit} matches marginlab's "
+        return Verdict("correct", f"✔ Correct: {said} matches marginlab's "
                                   f"answer (tolerance ±{tolerance:g}).")
+    if (known := _mistake(value, tolerance, hints)) is not None:
+        return Verdict("wrong", f"✘ {said} is not it: {known}")
     if expected and value and (value > 0) != (expected > 0):
-        return Verdict("wrong", f"✘ {amount(value)} {unit} has the wrong sign. {hint}")
+        return Verdict("wrong", f"✘ {said} has the wrong sign. {hints.sign}")
     if expected and value and not 0.2 < abs(value / expected) < 5:
-        return Verdict("wrong", f"✘ {amount(value)} {unit} is off by a factor of about "
-                                f"{abs(value / expected):.3g}: check the units. {hint}")
+        message = (f"✘ {said} is off by a factor of about "
+                   f"{abs(value / expected):.3g}: check the units. {hints.units}")
+        return Verdict("wrong", message.rstrip())
     way = "too high" if value > expected else "too low"
-    return Verdict("wrong", f"✘ {amount(value)} {unit} is {way}. {hint}")
+    return Verdict("wrong", f"✘ {said} is {way}. "
+                            f"{hints.high if value > expected else hints.low}")
 
 
 Grader = Callable[[object], Verdict]
 
 
-def number(expected, tolerance: float, unit: str, hint: str) -> Grader:
+def number(expected, tolerance: float, unit: str, hint: str | Hints) -> Grader:
     """A number, compared with ``expected()`` (the engine's answer) within ``tolerance``."""
     return lambda answer: compare(answer, expected(), tolerance, unit, hint)
 
 
-def ranking(expected, hint: str) -> Grader:
+def ranking(expected, hint: str, mistakes=tuple) -> Grader:
     """A list of names in order (list, tuple, array or pandas Series), compared with
-    ``expected()``; upper or lower case and surrounding spaces do not matter."""
+    ``expected()``; upper or lower case and surrounding spaces do not matter. An order that
+    ``mistakes()`` lists (``(order, hint)``) gets that mistake's hint."""
     def grade(answer) -> Verdict:
         if _stub(answer):
             return STUB
@@ -109,7 +142,8 @@ def ranking(expected, hint: str) -> Grader:
         right = sum(a == b for a, b in zip(names, want, strict=True))
         if right == len(want):
             return Verdict("correct", f"✔ Correct: {', '.join(want)} is marginlab's queue.")
-        return Verdict("wrong", f"✘ {right} of {len(want)} are in the right place. {hint}")
+        known = next((h for order, h in mistakes() if list(order) == names), hint)
+        return Verdict("wrong", f"✘ {right} of {len(want)} are in the right place: {known}")
     return grade
 
 
@@ -124,9 +158,10 @@ def _mapping(answer, shape: str) -> dict | Verdict:
     return answer
 
 
-def amounts(expected, names, tolerance: float, unit: str, hint: str) -> Grader:
+def amounts(expected, names, tolerance: float, unit: str, hint: str, mistakes=tuple) -> Grader:
     """A mapping ``{name: amount}`` (dict or pandas Series) compared name by name with
-    ``expected()``; names left out count as 0. ``names()`` are the names allowed."""
+    ``expected()``; names left out count as 0. ``names()`` are the names allowed. Amounts that
+    ``mistakes()`` lists (``({name: amount}, hint)``) get that mistake's hint."""
     def grade(answer) -> Verdict:
         answer = _mapping(answer, f"{{name: {unit}}}")
         if isinstance(answer, Verdict):
@@ -152,10 +187,65 @@ def amounts(expected, names, tolerance: float, unit: str, hint: str) -> Grader:
                     way = "the wrong sign"
                 wrong.append(f"{key}: {amount(value, 3)} {unit} is {way}")
         if wrong:
-            return Verdict("wrong", f"✘ {'; '.join(wrong)}. {hint}")
+            known = next((h for bad, h in mistakes()
+                          if all(abs(values.get(k, 0.0) - float(bad.get(k, 0))) <= tolerance
+                                 for k in allowed)), hint)
+            return Verdict("wrong", f"✘ {'; '.join(wrong)}. {known}")
         listed = ", ".join(f"{k} {float(v):,.3f}" for k, v in want.items() if v)
         return Verdict("correct", f"✔ Correct: {listed} {unit}, the others 0, as in marginlab "
                                   f"(tolerance ±{tolerance:g} {unit} each).")
+    return grade
+
+
+def names(expected, allowed, hint: str, mistakes=tuple) -> Grader:
+    """A collection of names in any order (list, tuple, set, array or Series) compared as a
+    set with ``expected()``; ``allowed()`` are the names there are."""
+    def grade(answer) -> Verdict:
+        if _stub(answer):
+            return STUB
+        if hasattr(answer, "tolist"):
+            answer = answer.tolist()
+        if not isinstance(answer, list | tuple | set | frozenset):
+            return Verdict("wrong", f"✘ Expected a list of trader names, got {shown(answer)}.")
+        given_ = {text(n).strip().lower() for n in answer}
+        if unknown := sorted(given_ - set(allowed())):
+            return Verdict("wrong", f"✘ {unknown[0]!r} is not one of "
+                                    f"{', '.join(allowed())}.")
+        want = set(expected())
+        if given_ == want:
+            return Verdict("correct", f"✔ Correct: {', '.join(sorted(want))}, as in "
+                                      f"marginlab.")
+        known = next((h for bad, h in mistakes() if set(bad) == given_), hint)
+        return Verdict("wrong", f"✘ {len(given_ & want)} of your {len(given_)} names are right, "
+                                f"and {len(want - given_)} are missing: {known}")
+    return grade
+
+
+def interval(expected, tolerance: float, hint: str, mistakes=tuple) -> Grader:
+    """Two numbers ``(low, high)`` compared with ``expected()`` within ``tolerance`` each."""
+    def grade(answer) -> Verdict:
+        if _stub(answer):
+            return STUB
+        if hasattr(answer, "tolist"):
+            answer = answer.tolist()
+        if not isinstance(answer, list | tuple) or len(answer) != 2:
+            return Verdict("wrong", f"✘ Expected two numbers (low, high), got {shown(answer)}.")
+        values = [read_number(a) for a in answer]
+        for a, value in zip(answer, values, strict=True):
+            if _stub(a):
+                return STUB
+            if isinstance(value, NotANumber):
+                return _not_a_number(a, value, "two numbers (low, high)")
+        want = [float(w) for w in expected()]
+        if all(abs(v - w) <= tolerance for v, w in zip(values, want, strict=True)):
+            return Verdict("correct", f"✔ Correct: {values[0]:.4f} to {values[1]:.4f} matches "
+                                      f"marginlab's interval (tolerance ±{tolerance:g} each).")
+        known = next((h for bad, h in mistakes() if all(
+            abs(v - float(b)) <= tolerance for v, b in zip(values, bad, strict=True))), hint)
+        ends = [f"{end} {v:.4f} is {'too high' if v > w else 'too low'}"
+                for end, v, w in zip(("low", "high"), values, want, strict=True)
+                if abs(v - w) > tolerance]
+        return Verdict("wrong", f"✘ {'; '.join(ends)}: {known}")
     return grade
 
 
@@ -272,50 +362,122 @@ def hedge_eth_short(answer) -> Verdict:
                               f"a 60 % fall and a 60 % rise in marginlab.")
 
 
-_SHORTS = lambda: sorted(practice.adl_ranking())  # noqa: E731
+_SHORTS = lambda: sorted(practice.ADL_SHORTS)  # noqa: E731
+_ISO = (mistakes.ISO_Q, mistakes.ISO_ENTRY, mistakes.ISO_MARGIN, ETH_PERP)
+_PERCENT = "Give the fall as a percentage of the starting price: 12.5 for 12.5 %."
 
 EXERCISES: dict[str, Grader] = {
-    # 1a: 2 ETH long at 2,000, 10x isolated (400 USDT margin), ETH-PERP first tier
+    # 1a: 3 ETH long at 2,400, 8x isolated (900 USDT margin), ETH-PERP first tier
     "isolated_long_liquidation_price": number(
-        lambda: formulas.isolated_liquidation_price("long", 2, 2000, 400, ETH_PERP), 0.01, "USDT",
-        "At that price, margin + uPnL equals the maintenance margin, and the maintenance margin "
-        "is measured at that same price."),
+        lambda: formulas.isolated_liquidation_price("long", *_ISO), 0.01, "USDT", Hints(
+            high="Too high means too early: the margin covers a larger fall than that.",
+            low="Too low means too late: by then margin + uPnL is below the maintenance margin.",
+            sign="A price is positive: solve margin + Q (P - entry) = Q P MMR for P.",
+            mistakes=mistakes.isolated_long)),
     # 1b: the same, short
     "isolated_short_liquidation_price": number(
-        lambda: formulas.isolated_liquidation_price("short", 2, 2000, 400, ETH_PERP), 0.01,
-        "USDT", "A short loses when the price rises: which way does uPnL move?"),
+        lambda: formulas.isolated_liquidation_price("short", *_ISO), 0.01, "USDT", Hints(
+            high="Too high means too late: by then margin + uPnL is below the maintenance "
+                 "margin.",
+            low="Too low means too early: the margin covers a larger rise than that.",
+            sign="A price is positive: solve margin - Q (P - entry) = Q P MMR for P.",
+            mistakes=mistakes.isolated_short)),
     # 2: cross wallet 1,500; long 2 ETH at 2,000; others: uPnL -150, MM 12.5
     "cross_liquidation_price": number(
         lambda: formulas.cross_liquidation_price("long", 2, 2000, 1500, ETH_PERP,
                                                  other_upnl=-150, other_mm=Decimal("12.5")),
-        0.01, "USDT", "The other positions' uPnL adds to the pool, their maintenance margin is "
-                      "taken out of it."),
+        0.01, "USDT", Hints(
+            high="The other positions' uPnL adds to the pool, their maintenance margin is "
+                 "taken out of it; check each term's sign.",
+            low="The pool must cover the maintenance margin of every position, not only ETH's.",
+            mistakes=mistakes.cross_long)),
     # 3a, 3b: practice.CRASH_TWIN
     "largest_eth_drop": number(
-        practice.largest_eth_drop_pct, 0.01, "%",
-        "In cross the whole wallet backs the ETH long, less what the BTC position (which does "
-        "not move) needs as maintenance margin."),
+        practice.largest_eth_drop_pct, 0.01, "%", Hints(
+            high="The pool holds less than that: what has the wallet paid already, and what "
+                 "must it keep for BTC?",
+            low="In cross the whole wallet backs the ETH long, less what the BTC position "
+                "(which does not move) needs as maintenance margin.",
+            sign="A fall is a positive percentage here: 12.5 for a 12.5 % fall.",
+            units=_PERCENT, mistakes=mistakes.largest_drop)),
     "isolated_twin_equity": number(
-        practice.isolated_twin_equity_after_drop, 1, "USDT",
-        "Only one ring is liquidated: which margin goes with it, and what stays outside it? "
-        "Remember the opening fees."),
+        practice.isolated_twin_equity_after_drop, 1, "USDT", Hints(
+            high="Only one ring is liquidated: which margin goes with it?",
+            low="Only one ring is liquidated, and it can lose at most its own margin; the "
+                "other ring and the wallet outside the rings stay.",
+            sign="Equity cannot go below zero here: the rings limit the loss.",
+            mistakes=mistakes.twin_equity)),
     # 4a, 4b: practice.SIZING_CRASH
     "largest_cross_eth_long": largest_cross_eth_long,
     "least_margin_to_add": least_margin_to_add,
-    # 5a, 5b: lesson 6's market, ETH gaps to 1,800 with an empty insurance fund
+    # 5a, 5b: practice.adl_market, ETH gaps to 1,750 with an empty insurance fund
     "adl_queue": ranking(
         practice.adl_ranking,
-        "The score is PnL% x margin ratio, both measured at the new mark."),
+        "the score is PnL% x margin ratio, both measured at the new mark.",
+        mistakes.adl_orders),
     "adl_deleveraged": amounts(
         practice.adl_deleveraged, _SHORTS, 0.001, "ETH",
         "The whale's whole position is closed against the queue, from the top, each short "
-        "giving up at most what it holds."),
+        "giving up at most what it holds.", mistakes.adl_amounts),
     # 6a, 6b: practice.hedge_liquidated
     "hedge_eth_short": hedge_eth_short,
     "isolated_btc_leg_fall": number(
-        practice.isolated_btc_leg_fall_pct, 0.01, "%",
-        "The BTC ring has only its own margin, and its maintenance margin is measured at the "
-        "liquidation price."),
+        practice.isolated_btc_leg_fall_pct, 0.01, "%", Hints(
+            high="The BTC ring has only its own margin, and its maintenance margin is measured "
+                 "at the liquidation price.",
+            low="The ring is liquidated when margin + uPnL falls to the maintenance margin, "
+                "not before.",
+            sign="A fall is a positive percentage here: 12.5 for a 12.5 % fall.",
+            units=_PERCENT, mistakes=mistakes.btc_leg_fall)),
+    # 7a, 7b: practice_losses.gap_market
+    "gap_bankruptcy_price": number(
+        losses.gap_bankruptcy_price, 0.01, "USDT", Hints(
+            high="Too high: the margin runs out sooner than that.",
+            low="Too low: the margin covers a larger rise than that.",
+            sign="A price is positive: solve margin - Q (P - entry) = 0 for P.",
+            mistakes=mistakes.gap_bankruptcy)),
+    "insurance_fund_payment": number(
+        losses.gap_fund_payment, 0.01, "USDT", Hints(
+            high="The fund pays only the loss beyond what the margin covers.",
+            low="The position is closed at the mark: everything it loses beyond its margin is "
+                "paid by the fund.",
+            sign="Give what the fund pays out as a positive amount.",
+            mistakes=mistakes.gap_payment)),
+    # 8: practice_losses.partial_market
+    "partial_liquidation_quantity": number(
+        losses.partial_closed, 0.0005, "ETH", Hints(
+            high="To compliance closes just enough to bring equity back above the maintenance "
+                 "margin of what is left.",
+            low="Closing that little leaves the account liquidatable: equity after the fee must "
+                "exceed the maintenance margin of the rest.",
+            sign="Give the quantity closed as a positive number of ETH.",
+            mistakes=mistakes.partial_quantity)),
+    # 9: practice_losses.socialized_market
+    "socialized_loss": amounts(
+        losses.socialized_shares, _SHORTS, 0.01, "USDT",
+        "The deficit beyond the whale's margin is shared pro rata to each short's profit at the "
+        "new mark.", mistakes.socialized),
+    # 10a, 10b: practice_losses.cascade_market
+    "cascade_liquidated": names(
+        losses.cascade_liquidated, lambda: sorted(losses.CASCADE_LONGS),
+        "follow the price round by round: the shock, then each round's forced selling.",
+        mistakes.cascade_names),
+    "cascade_final_price": number(
+        losses.cascade_final_price, 0.05, "USDT", Hints(
+            high="The cascade goes further: each liquidation's forced sale moves the price down "
+                 "for the next round.",
+            low="The cascade stops when a round liquidates nobody: the price moves no further.",
+            mistakes=mistakes.cascade_price)),
+    # 11a, 11b: practice_losses.odds_paths
+    "liquidation_probability": number(
+        losses.odds_probability, 0.001, "", Hints(
+            high="Count only the paths whose lowest price reaches the liquidation price.",
+            low="A path is liquidated if its price touches the liquidation price at any hour.",
+            units="Give a fraction between 0 and 1.", mistakes=mistakes.odds)),
+    "probability_interval": interval(
+        losses.odds_interval, 0.001,
+        "use the 95 % Wilson interval of the lesson, with z = 1.96 and n = 400 paths.",
+        mistakes.odds_intervals),
 }
 
 # --- exercise 7: funding (lesson 11), graders that name the usual mistake ----------------------
@@ -400,6 +562,47 @@ def grade(exercise: str, answer) -> Verdict:
     return EXERCISES[exercise](answer)
 
 
+WRITTEN = {"hedge_explanation": "6c"}  # written answers, graded by hand: {name: label}
+LEAST_WORDS = 10
+
+
+def given(exercise: str, answer) -> bool:
+    """Whether ``answer`` has been given: a correct answer to a checked exercise, or a written
+    answer of at least :data:`LEAST_WORDS` words."""
+    if exercise in WRITTEN:
+        return isinstance(answer, str) and len(answer.split()) >= LEAST_WORDS
+    return grade(exercise, answer).correct
+
+
+def written(exercise: str, answer) -> None:
+    """Print whether a written answer (graded by hand, :data:`WRITTEN`) has been given."""
+    if _stub(answer):
+        print(STUB.message)
+    elif given(exercise, answer):
+        print(f"✔ Written: {len(answer.split())} words. {WRITTEN[exercise]} is graded by hand; "
+              f"compare it with the engine's replay below.")
+    else:
+        print(f"✘ Expected a few sentences of text (at least {LEAST_WORDS} words), got "
+              f"{shown(answer)}.")
+
+
+def reveal(show: Callable[[], str], **answers) -> None:
+    """Print ``show()`` (the engine replaying an exercise's scenario, which shows its answer)
+    only once every ``exercise=answer`` is given (:func:`given`); until then, say which is
+    missing. A notebook prints no answer before the learner has given it."""
+    for exercise, answer in answers.items():
+        if given(exercise, answer):
+            continue
+        if exercise in WRITTEN:
+            print(f"… Write your answer to {WRITTEN[exercise]} first (at least {LEAST_WORDS} "
+                  f"words): this cell then replays it in the engine.")
+        else:
+            print(f"… This cell replays the exercise in the engine once your answer to "
+                  f"{exercise!r} is correct.")
+        return
+    print(show())
+
+
 def assert_correct(exercise: str, answer) -> None:
     """For autograders (nbgrader's test cells): silent when correct, else ``AssertionError``
     carrying the verdict."""
@@ -420,4 +623,5 @@ def _checker(name: str):
 for _name in EXERCISES:
     globals()[_name] = _checker(_name)
 
-__all__ = ["Verdict", "EXERCISES", "compare", "grade", "assert_correct", *EXERCISES]
+__all__ = ["Verdict", "Hints", "EXERCISES", "compare", "grade", "given", "reveal", "written",
+           "assert_correct", *EXERCISES]

@@ -3,11 +3,13 @@
 Every scenario trades ETH-PERP and BTC-PERP on Binance's rules (maintenance margin on the mark,
 taker fee 0.05 % on open), opened at ETH 2,000 and BTC 50,000 at 10x.
 
-* **Crash twins** (exercise 3): 1,000 USDT, long 2 ETH and 0.04 BTC, cross or isolated.
+* **Crash twins** (exercise 3): 1,200 USDT, long 3 ETH and 0.05 BTC, cross or isolated (other
+  numbers than lessons 0, 2 and 7, so that no lesson prints the answer).
 * **Sizing** (exercise 4): 2,000 USDT, long 0.04 BTC plus an ETH long of your size; the crash is
   ETH -25 % and BTC -10 % at one instant.
-* **ADL** (exercise 5): lesson 6's market: the whale and four shorts, ETH gaps down 10 % and the
-  insurance fund is empty.
+* **ADL** (exercise 5): a market like lesson 6's with other traders: a whale long 5 ETH at 20x
+  isolated and four cross shorts (:data:`ADL_SHORTS`); ETH gaps to 1,750 and the insurance fund is
+  empty.
 * **Hedge** (exercise 6): 1,000 USDT, long 0.04 BTC and short an ETH quantity of your choice; the
   market moves 60 % up or down (both coins together).
 * **Funding** (exercise 7): lesson 11's isolated long of 2 ETH at 20x, the mark still, funding
@@ -20,11 +22,11 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..engine.adl import RANKINGS, AdlCandidate
 from ..engine.exchange import Exchange
 from ..engine.money import floor_to
 from ..engine.numbers import ZERO
 from ..engine.risk import bucket_risk
-from .scenarios.deleverage import adl_table, market
 from .scenarios.funding import funding_periods, funding_summary
 
 START = {"ETH-PERP": Decimal(2000), "BTC-PERP": Decimal(50_000)}
@@ -60,21 +62,39 @@ def liquidated(ex: Exchange, marks: dict) -> list[str]:
 
 
 # --- exercise 3: the largest ETH drop a cross account survives, and its isolated twin ----------
-CRASH_TWIN = {"ETH-PERP": 2, "BTC-PERP": BTC_LONG}
+TWIN_DEPOSIT = 1_200
+CRASH_TWIN = {"ETH-PERP": 3, "BTC-PERP": Decimal("0.05")}
+
+
+def twin(mode: str) -> Exchange:
+    """The crash twin of exercise 3 in ``mode``: 1,200 USDT, long 3 ETH and 0.05 BTC at 10x."""
+    return open_account(mode, TWIN_DEPOSIT, CRASH_TWIN)
 
 
 def largest_eth_drop_pct() -> Decimal:
     """How far ETH can fall (in %, BTC still) before the cross twin is liquidated."""
-    acct = open_account("cross", 1_000, CRASH_TWIN).account("cross")
+    acct = twin("cross").account("cross")
     return (1 - acct.liquidation_price("ETH-PERP") / START["ETH-PERP"]) * 100
 
 
 def isolated_twin_equity_after_drop() -> Decimal:
     """The isolated twin's equity once ETH has fallen one tick past the cross liquidation."""
-    lp = open_account("cross", 1_000, CRASH_TWIN).account("cross").liquidation_price("ETH-PERP")
-    ex = open_account("isolated", 1_000, CRASH_TWIN)
+    lp = twin("cross").account("cross").liquidation_price("ETH-PERP")
+    ex = twin("isolated")
     ex.set_mark("ETH-PERP", floor_to(lp, CENT))
     return ex.account("isolated").equity
+
+
+def twins_replay() -> str:
+    """Both twins with ETH at the cross twin's liquidation price, rounded down to the cent."""
+    lp = floor_to(twin("cross").account("cross").liquidation_price("ETH-PERP"), CENT)
+    lines = []
+    for mode in ("cross", "isolated"):
+        ex = twin(mode)
+        gone = liquidated(ex, {"ETH-PERP": lp})
+        lines.append(f"{mode:>8}: liquidated {gone or 'nothing'}, "
+                     f"equity {ex.account(mode).equity:,.2f} USDT")
+    return "\n".join(lines)
 
 
 # --- exercise 4: size positions to survive a stated crash -------------------------------------
@@ -124,18 +144,63 @@ def least_margin_to_add() -> dict[str, Decimal]:
     return need
 
 
-# --- exercise 5: the ADL queue of lesson 6 -----------------------------------------------------
-ADL_GAP_MARK = Decimal(1800)
+def sizing_replay() -> str:
+    """What the crash takes from a 3 ETH long in the cross and in the isolated sizing account,
+    with no margin added by hand."""
+    cross = cross_sizing_liquidated(ISOLATED_ETH_LONG)
+    isolated = liquidated(isolated_sizing_account({}), SIZING_CRASH)
+    return (f"cross, 3 ETH: {cross or 'nothing'} liquidated\n"
+            f"isolated, 3 ETH: {isolated or 'nothing'} liquidated")
 
 
-def adl_market() -> Exchange:
-    """Lesson 6's market (whale long 5 ETH at 20x isolated, four cross shorts), fund empty."""
-    return market(fund=0)
+# --- exercise 5: an ADL queue (lesson 6's rules, other traders than lesson 6's) -------------
+ADL_GAP_MARK = Decimal(1750)
+# name: (ETH short, leverage, deposit)
+ADL_SHORTS = {"erin": ("1.5", 10, 800), "frank": ("3", 4, 2_000), "grace": ("2.5", 20, 300),
+              "heidi": ("2", 5, 900)}
+ADL_WHALE = ("5", 20, 600)  # 5 ETH long at 20x isolated, 600 USDT deposited: bankrupt at 1,900
+
+
+def adl_market(rules=None) -> Exchange:
+    """The whale and the four shorts of :data:`ADL_SHORTS`, all opened at 2,000 on Binance's
+    rules (ADL ranked by PnL% x margin ratio) or ``rules``, with an empty insurance fund."""
+    ex = Exchange(marks={"ETH-PERP": START["ETH-PERP"]}, insurance_fund=0,
+                  **({"rules": rules} if rules is not None else {}))
+    qty, leverage, deposit = ADL_WHALE
+    ex.open_account("whale", deposit=deposit, mode="isolated").buy("ETH-PERP", qty,
+                                                                  leverage=leverage)
+    for name, (qty, leverage, deposit) in ADL_SHORTS.items():
+        ex.open_account(name, deposit=deposit).sell("ETH-PERP", qty, leverage=leverage)
+    return ex
+
+
+def adl_scores(ex: Exchange, mark=ADL_GAP_MARK) -> dict[str, Decimal]:
+    """Each short's ADL score at ``mark`` (the venue's ranking: PnL% x margin ratio)."""
+    marks = {"ETH-PERP": Decimal(mark)}
+    scores = {}
+    for name in ADL_SHORTS:
+        acct = ex.account(name)
+        pos = acct.position("ETH-PERP")
+        risk = bucket_risk(acct.wallet_balance, [pos], marks, ex.contracts, ex.rules)
+        candidate = AdlCandidate(name, pos, marks["ETH-PERP"], acct.wallet_balance, risk)
+        scores[name] = RANKINGS[ex.rules.adl_ranking](candidate)
+    return scores
 
 
 def adl_ranking() -> list[str]:
-    """The shorts in ADL order at the gap mark (Binance: PnL% x margin ratio)."""
-    return list(adl_table(adl_market(), mark=ADL_GAP_MARK)["trader"])
+    """The shorts in ADL order at the gap mark, highest score first."""
+    scores = adl_scores(adl_market())
+    return sorted(scores, key=scores.get, reverse=True)
+
+
+def adl_ranking_by_leverage() -> list[str]:
+    """A common mistake: the queue ordered by the leverage chosen at opening."""
+    return sorted(ADL_SHORTS, key=lambda n: -ADL_SHORTS[n][1])
+
+
+def adl_ranking_by_profit() -> list[str]:
+    """A common mistake: the queue ordered by unrealized profit in USDT (that is, by size)."""
+    return sorted(ADL_SHORTS, key=lambda n: -Decimal(ADL_SHORTS[n][0]))
 
 
 def adl_deleveraged() -> dict[str, Decimal]:
@@ -146,6 +211,13 @@ def adl_deleveraged() -> dict[str, Decimal]:
     for e in ex.events.of_kind("adl"):
         taken[e.trader] = taken.get(e.trader, ZERO) + abs(e.quantity)
     return taken
+
+
+def adl_replay() -> str:
+    """What the engine did at the gap, in its own words."""
+    ex = adl_market()
+    ex.set_mark("ETH-PERP", ADL_GAP_MARK)
+    return "\n".join(e.message for e in ex.events.of_kind("adl"))
 
 
 # --- exercise 6: a hedge that survives in cross, and breaks in isolated ----------------------
@@ -159,6 +231,23 @@ def hedge_liquidated(eth_short, mode: str = "cross") -> dict[str, list[str]]:
     return {direction: liquidated(open_account(mode, HEDGE_DEPOSIT, legs),
                                   moved(sign * HEDGE_MOVE))
             for direction, sign in (("down", -1), ("up", 1))}
+
+
+def hedge_replay(eth_short) -> str:
+    """The hedge with ``eth_short`` through both 60 % moves, in both modes, and a round trip
+    (60 % down, then all the way back): what each account holds after it."""
+    legs = {"BTC-PERP": BTC_LONG, "ETH-PERP": -Decimal(str(eth_short))}
+    lines = []
+    for mode in ("cross", "isolated"):
+        for direction, gone in hedge_liquidated(eth_short, mode).items():
+            lines.append(f"{mode:>8}, market {direction} 60 %: liquidated {gone or 'nothing'}")
+        ex = open_account(mode, HEDGE_DEPOSIT, legs)
+        ex.set_marks(moved(-HEDGE_MOVE))
+        ex.set_marks(moved(0))
+        acct = ex.account(mode)
+        lines.append(f"{mode:>8}, down and back: holds {sorted(acct.positions)}, "
+                     f"equity {acct.equity:,.2f} USDT")
+    return "\n".join(lines)
 
 
 def isolated_btc_leg_fall_pct() -> Decimal:
@@ -180,7 +269,7 @@ def adl_shorts() -> pd.DataFrame:
     """The four shorts of :func:`adl_market`: size, entry, leverage and wallet balance."""
     ex = adl_market()
     rows = {}
-    for name in sorted(t for t in ex.accounts if t != "whale"):
+    for name in ADL_SHORTS:
         acct = ex.account(name)
         pos = acct.position("ETH-PERP")
         rows[name] = {"short ETH": float(pos.quantity), "entry price": float(pos.entry_price),
