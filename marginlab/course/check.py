@@ -429,7 +429,7 @@ EXERCISES: dict[str, Grader] = {
                 "not before.",
             sign="A fall is a positive percentage here: 12.5 for a 12.5 % fall.",
             units=_PERCENT, mistakes=mistakes.btc_leg_fall)),
-    # 7a, 7b: practice_losses.gap_market
+    # 8a, 8b: practice_losses.gap_market
     "gap_bankruptcy_price": number(
         losses.gap_bankruptcy_price, 0.01, "USDT", Hints(
             high="Too high: the margin runs out sooner than that.",
@@ -443,7 +443,7 @@ EXERCISES: dict[str, Grader] = {
                 "paid by the fund.",
             sign="Give what the fund pays out as a positive amount.",
             mistakes=mistakes.gap_payment)),
-    # 8: practice_losses.partial_market
+    # 9: practice_losses.partial_market
     "partial_liquidation_quantity": number(
         losses.partial_closed, 0.0005, "ETH", Hints(
             high="To compliance closes just enough to bring equity back above the maintenance "
@@ -452,12 +452,12 @@ EXERCISES: dict[str, Grader] = {
                 "exceed the maintenance margin of the rest.",
             sign="Give the quantity closed as a positive number of ETH.",
             mistakes=mistakes.partial_quantity)),
-    # 9: practice_losses.socialized_market
+    # 10: practice_losses.socialized_market
     "socialized_loss": amounts(
         losses.socialized_shares, _SHORTS, 0.01, "USDT",
         "The deficit beyond the whale's margin is shared pro rata to each short's profit at the "
         "new mark.", mistakes.socialized),
-    # 10a, 10b: practice_losses.cascade_market
+    # 11a, 11b: practice_losses.cascade_market
     "cascade_liquidated": names(
         losses.cascade_liquidated, lambda: sorted(losses.CASCADE_LONGS),
         "follow the price round by round: the shock, then each round's forced selling.",
@@ -468,7 +468,7 @@ EXERCISES: dict[str, Grader] = {
                  "for the next round.",
             low="The cascade stops when a round liquidates nobody: the price moves no further.",
             mistakes=mistakes.cascade_price)),
-    # 11a, 11b: practice_losses.odds_paths
+    # 12a, 12b: practice_losses.odds_paths
     "liquidation_probability": number(
         losses.odds_probability, 0.001, "", Hints(
             high="Count only the paths whose lowest price reaches the liquidation price.",
