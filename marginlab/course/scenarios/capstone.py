@@ -218,8 +218,8 @@ def whale(design: Design) -> Exchange:
     """A whale goes long 500 ETH (1,000,000 USD) isolated at the most leverage the design allows
     for that size, its ring holding the initial margin and nothing more (the March 2025
     Hyperliquid whale withdrew down to the minimum); 20 cross shorts (1x to 5x) hold the other
-    side. ETH falls 0.5 % a step for 24 steps (to -12 %); liquidations fill through a thin book of 150,000
-    USD per 1 % move."""
+    side. ETH falls 0.5 % a step for 24 steps (to -12 %); liquidations fill through a thin book
+    of 150,000 USD per 1 % move."""
     ex = design.exchange(book_depth={"ETH-PERP": 150_000})
     _crowd(ex, design, 1, 20, ["ETH-PERP"], 0.0, deposit=(20_000, 80_000), prefix="s",
            max_lev=5)
@@ -349,7 +349,8 @@ def verdict(row) -> str:
                 f"(nobody could pay them); {lost}.")
     if row["largest haircut %"] > HAIRCUT_BAR:
         return (f"Breaks: the fund ran short and winners paid {row['haircuts']:,.0f} USDT; one "
-                f"gave up {row['largest haircut %']:.1f} % of what it held (bar {HAIRCUT_BAR:g} %).")
+                f"gave up {row['largest haircut %']:.1f} % of what it held "
+                f"(bar {HAIRCUT_BAR:g} %).")
     if row["fund at end"] <= 0:
         return f"Breaks: the fund was emptied ({lost}); the next deficit falls on the traders."
     tail = (f"; winners gave up {row['haircuts']:,.0f} USDT, at most "
