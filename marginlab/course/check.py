@@ -21,6 +21,7 @@ from ..engine.errors import MarginLabError
 from ..engine.numbers import ZERO
 from . import practice
 from .answers import NotANumber, amount, read_number, shown, text
+from .scenarios import capstone
 
 NOT_ATTEMPTED = "not attempted yet"
 
@@ -272,6 +273,49 @@ def hedge_eth_short(answer) -> Verdict:
                               f"a 60 % fall and a 60 % rise in marginlab.")
 
 
+def _design(answer):
+    """A :class:`~marginlab.course.scenarios.capstone.Design` from a Design or a dict of its
+    fields; else the verdict saying what is wrong (the design's own refusal included)."""
+    if isinstance(answer, capstone.Design):
+        return answer
+    if isinstance(answer, Mapping):
+        try:
+            return capstone.Design(**{text(k).strip(): v for k, v in answer.items()})
+        except TypeError as err:
+            return Verdict("wrong", f"✘ That dict is not a design: {err}. A Design has "
+                                    f"{', '.join(capstone.Design.__dataclass_fields__)}.")
+        except MarginLabError as err:
+            return Verdict("wrong", f"✘ The design is refused: {err}")
+    return Verdict("wrong", f"✘ Expected a Design, e.g. Design(max_leverage=20, "
+                            f"insurance_fund=50_000), got {shown(answer)}.")
+
+
+def grade_design(answer) -> Verdict:
+    """Exercise 9: the design passes the bar in every stress scenario
+    (:func:`marginlab.course.scenarios.capstone.passes`); a failing one is told which
+    scenarios break it and why."""
+    if _stub(answer):
+        return STUB
+    design = _design(answer)
+    if isinstance(design, Verdict):
+        return design
+    table = capstone.score(design)
+    rows = table.drop(index="total")
+    broken = rows[~rows["passes"].astype(bool)]
+    if broken.empty:
+        return Verdict("correct", f"✔ Correct: the design passes the bar in all {len(rows)} "
+                                  f"stress scenarios in marginlab (the fund never emptied, "
+                                  f"nothing unrecovered, no haircut above "
+                                  f"{capstone.HAIRCUT_BAR:g} %); its lowest fund at the end "
+                                  f"is {table.loc['total', 'fund at end']:,.0f} USDT. Now "
+                                  f"defend it in writing.")
+    why = "\n".join(f"  · {capstone.stress_scenarios()[k].title} ({k}): {row['verdict']}"
+                    for k, row in broken.iterrows())
+    return Verdict("wrong", f"✘ The design breaks in {len(broken)} of {len(rows)} stress "
+                            f"scenarios:\n{why}\nLess leverage, steeper tiers, a partial "
+                            f"liquidation policy or a larger fund each help somewhere.")
+
+
 _SHORTS = lambda: sorted(practice.adl_ranking())  # noqa: E731
 
 EXERCISES: dict[str, Grader] = {
@@ -317,6 +361,10 @@ EXERCISES: dict[str, Grader] = {
         "The BTC ring has only its own margin, and its maintenance margin is measured at the "
         "liquidation price."),
 }
+
+# Exercise 9 (the capstone): a whole venue design, scored against the stress scenarios
+EXERCISES["design_scores"] = grade_design
+
 
 def grade(exercise: str, answer) -> Verdict:
     """The verdict for ``answer`` to ``exercise`` (a key of :data:`EXERCISES`), silently."""

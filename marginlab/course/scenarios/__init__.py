@@ -19,6 +19,8 @@ module             what it models                                               
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
+``capstone``       design an exchange, stress it on four incidents (:class:`Design`,      14
+                   :func:`score`, :func:`baselines`, :func:`stress_scenarios`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -27,6 +29,7 @@ module             what it models                                               
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
+from .capstone import Design, baselines, describe_scenarios, score, stress_scenarios
 from .choosing import open_twin, size_by_leverage, survival, venue_liquidation_prices
 from .crashes import (
     HistoricalTwins,
@@ -61,6 +64,7 @@ from .twins import MODES, lots_for
 from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
 
 __all__ = [
+    "Design", "baselines", "describe_scenarios", "score", "stress_scenarios",
     "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
     "cascade_after_shock", "cascade_summary", "historical_twins", "COMMITTED", "HORIZONS",
     "VOLS", "SHORTS", "WHALE", "adl_table", "crash", "market",

@@ -29,6 +29,8 @@ to the toy crowd, so that the baselines compare rules, not balance sheets.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -402,3 +404,25 @@ def baselines() -> pd.DataFrame:
     table = pd.DataFrame(rows).T
     table.index.name = "venue"
     return table
+
+
+def scenario_table() -> pd.DataFrame:
+    """The stress scenarios in words: index ``scenario`` (key), columns ``title``, ``what
+    happened`` (the incident as reported) and ``modelled as`` (the run's docstring)."""
+    rows = [{"scenario": k, "title": s.title, "what happened": s.incident,
+             "modelled as": re.sub(r":\w+:`([^`]*)`", r"\1", " ".join(s.run.__doc__.split()))}
+            for k, s in stress_scenarios().items()]
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def describe_scenarios(width: int = 96) -> str:
+    """:func:`scenario_table` as plain text, wrapped at ``width`` characters."""
+    blocks = []
+    for key, row in scenario_table().iterrows():
+        blocks.append("\n".join([
+            f"{row['title']} ({key})",
+            textwrap.fill(f"What happened: {row['what happened']}", width, initial_indent="  ",
+                          subsequent_indent="    "),
+            textwrap.fill(f"Modelled as: {row['modelled as']}", width, initial_indent="  ",
+                          subsequent_indent="    ")]))
+    return "\n\n".join(blocks)
