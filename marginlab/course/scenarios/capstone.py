@@ -247,8 +247,9 @@ def collateral(design: Design) -> Exchange:
     """Mango-style (11 October 2022): an attacker's cross account (60,000 USDT) goes long a thin
     token, ALT, and short BTC, both at the design's max leverage; 12 traders are short ALT and
     12 long BTC. In 8 steps ALT is pumped to 3x its price (+25 % of the start a step; its book:
-    20,000 USD per 1 % move) while BTC rises 1.5 % a step to +12 %: the pumped profit keeps the
-    attacker's BTC short alive. Then ALT falls back to 2x, to its start and 40 % below."""
+    20,000 USD per 1 % move) while BTC rises 1.5 % a step to +12 % (at high leverage the
+    attacker's BTC short then lives on the pumped profit alone). Then ALT falls back to 2x, to
+    its start and 40 % below."""
     ex = design.exchange(book_depth={"ALT-PERP": 20_000})
     _crowd(ex, design, 3, 12, ["ALT-PERP"], 0.0, deposit=(2_000, 10_000), prefix="a",
            max_lev=10)
