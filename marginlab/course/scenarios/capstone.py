@@ -149,6 +149,16 @@ class Design:
                         insurance_fund=self.insurance_fund, marks=MARKS, book_depth=book_depth)
 
 
+TIER_TABLES = {
+    "flat": ((0, 0.01, 50),),
+    "gentle": ((0, 0.01, 50), (250_000, 0.02, 25), (1_000_000, 0.05, 10), (5_000_000, 0.1, 5)),
+    "steep": ((0, 0.01, 50), (100_000, 0.04, 12), (500_000, 0.08, 6), (2_000_000, 0.15, 3)),
+}
+"""Three maintenance tables lesson 14's app offers, each allowing 50x on a small position:
+one tier for every size; the :class:`Design` default; and one whose rate climbs fast with size
+(a 1,000,000 USD position gets at most 6x)."""
+
+
 PRESET_DESIGNS = {
     # the engine's ETH-PERP brackets, modelled on Binance's published table (as of 2025)
     "Binance": Design(100, ETH_TIERS, "to_compliance", 0.0125, PRESET_FUND, "adl",

@@ -19,6 +19,7 @@ app                what it shows                                               l
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
+``DesignApp``      design a venue; four stress scenarios score it              14
 =================  ==========================================================  ======
 """
 
@@ -26,6 +27,7 @@ from ..style import COLORS
 from .base import App
 from .cascade import CascadeApp
 from .deleverage import AdlApp
+from .designer import DesignApp
 from .hedge import HedgeApp
 from .leverage import LeverageApp
 from .odds import OddsApp
@@ -36,9 +38,9 @@ from .survival import SurvivalApp
 from .teaser import TeaserApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
-           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
-           "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "DesignApp", "HedgeApp", "LeverageApp",
+           "OddsApp", "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp",
+           "Choice", "Number", "Quiz", "COLORS"]
 
 
 def app_classes() -> list[type[App]]:
