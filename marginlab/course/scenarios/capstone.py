@@ -297,7 +297,7 @@ class Scenario:
 def stress_scenarios() -> dict[str, Scenario]:
     """The four stress scenarios, by key, in the order :func:`score` runs them."""
     return {s.key: s for s in (
-        Scenario("whale", "A 50x whale on a thin book",
+        Scenario("whale", "A whale on a thin book",
                  "Hyperliquid, 12 March 2025: an ETH whale withdrew margin to the minimum and "
                  "was liquidated; the backstop vault lost about $4M (secondary sources).", whale),
         Scenario("crash", "A market-wide crash, ADL at scale",

@@ -57,7 +57,8 @@ class DesignApp(App):
         for key, label, colour, hatch in PARTS:
             self.bars[key] = ax.barh(y, [0] * len(y), height=0.55, color=colour, hatch=hatch,
                                      edgecolor="white" if hatch else colour, label=label)
-        self.fund_line = ax.axvline(0, color=COLORS["insurance"], linestyle="--", linewidth=2)
+        self.fund_line = ax.axvline(0, ymax=0.82, color=COLORS["insurance"], linestyle="--",
+                                    linewidth=2)  # below the legend
         self.labels = [ax.text(0, yi, "", va="center", fontsize=11) for yi in y]
         ax.set_yticks(y, [stress_scenarios()[k].title.replace(", ", ",\n") for k in self.keys])
         ax.set_xlabel("deficits of bankrupt traders, and who paid them (USDT)")
@@ -114,8 +115,8 @@ class DesignApp(App):
         parts = "; ".join(
             f"{key}: {'holds' if st[f'{key}: passes'] else 'breaks'}, the fund paid "
             f"{st[f'{key}: fund paid']:,.0f}, winners {st[f'{key}: haircuts']:,.0f}, unrecovered "
-            f"{st[f'{key}: unrecovered']:,.0f}, {st[f'{key}: liquidated']:.0f} traders "
-            f"liquidated" for key in self.keys)
+            f"{st[f'{key}: unrecovered']:,.0f}, traders liquidated "
+            f"{st[f'{key}: liquidated']:.0f}" for key in self.keys)
         return (f"A venue with {st['max leverage']}x max leverage, {st['tiers']} tiers, "
                 f"{st['policy']} liquidation, a {st['fee %']:.2f} % liquidation fee, a fund of "
                 f"{st['fund']:,.0f} USDT and {st['sharing']} holds in {st['passed']} of "
