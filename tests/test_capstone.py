@@ -141,3 +141,17 @@ def test_a_design_keeps_its_base_rules_and_changes_only_what_it_sets():
     assert rules.liquidation_policy == "chunks" and rules.loss_sharing == "clawback"
     spec = d.contracts()[0]
     assert spec.max_leverage(0) == 50 and spec.liquidation_fee == Decimal("0.01")
+
+
+def test_lesson_14_quiz_takes_the_right_answers_and_hints_at_wrong_ones():
+    from marginlab.course.quizzes import lesson_14
+
+    quiz = lesson_14.check_yourself()
+    names = quiz.questions[0].options
+    assert quiz.answer(0, names.index("Drift"))  # the least leverage offered, 10x
+    # steep tiers: 1,000,000 USD sits in the tier from 500,000 (MMR 8 %, at most 6x)
+    assert quiz.answer(1, "6") and not quiz.answer(1, "50")
+    assert quiz.answer(2, 0) and not quiz.answer(2, 1)
+    assert quiz.answer(3, 1)  # "no": the crash at 50x on one flat tier breaks a 250,000 fund
+    assert "socialized" in quiz.feedback[2].value
+    assert quiz.score == "2 of 4 right"  # the last answers to 2 and 3 were the wrong ones
