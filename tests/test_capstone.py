@@ -155,3 +155,13 @@ def test_lesson_14_quiz_takes_the_right_answers_and_hints_at_wrong_ones():
     assert quiz.answer(3, 1)  # "no": the crash at 50x on one flat tier breaks a 250,000 fund
     assert "socialized" in quiz.feedback[2].value
     assert quiz.score == "2 of 4 right"  # the last answers to 2 and 3 were the wrong ones
+
+
+def test_but_changes_a_preset_and_checks_it_again():
+    drift = PRESET_DESIGNS["Drift"]
+    bigger = drift.but(insurance_fund=100_000)
+    assert bigger.insurance_fund == 100_000 and bigger.tiers == drift.tiers
+    with pytest.raises(errors.InvalidLeverageError, match="beyond what the tiers allow"):
+        drift.but(max_leverage=20)  # Drift's one tier allows 10x
+    with pytest.raises(errors.ConfigurationError, match="has no leverage"):
+        drift.but(leverage=5)

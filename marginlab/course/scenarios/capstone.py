@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -132,6 +132,15 @@ class Design:
         except ConfigurationError as err:
             raise ConfigurationError(f"tiers: {err}") from None
         object.__setattr__(self, "tiers", tiers)
+
+    def but(self, **changes) -> Design:
+        """A copy with some fields changed, checked again:
+        ``PRESET_DESIGNS["Drift"].but(insurance_fund=100_000)``."""
+        names = [f.name for f in fields(self)]
+        if unknown := sorted(set(changes) - set(names)):
+            raise ConfigurationError(f"a Design has no {', '.join(unknown)}; its fields are "
+                                     f"{', '.join(names)}")
+        return replace(self, **changes)
 
     def rules(self) -> VenueRules:
         """The base venue's rules with this design's policy, loss sharing and ranking."""
