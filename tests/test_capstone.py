@@ -44,6 +44,7 @@ BAD = [
     (dict(tiers=((0, 0.05, 50),)), errors.ConfigurationError, "above the initial margin"),
     (dict(tiers=((1000, 0.01, 50),)), errors.ConfigurationError, "start at notional 0"),
     (dict(tiers="steep"), errors.ConfigurationError, "(floor USD, maintenance rate"),
+    (dict(tiers=(("0", "0.01", "10"),)), errors.InvalidLeverageError, "allows at most 10x"),
 ]
 
 

@@ -90,9 +90,8 @@ class Design:
     name: str = field(default="My venue", compare=False)
 
     def __post_init__(self):
-        self._check_tiers()
+        first = self._check_tiers()[0].max_leverage
         lev = _whole_leverage(self.max_leverage)
-        first = self.tiers[0][2]
         if lev > first:
             raise InvalidLeverageError(
                 f"max_leverage {lev}x is beyond what the tiers allow: the first tier (notional "
@@ -118,7 +117,8 @@ class Design:
                                      f"venue's capital, {MAX_FUND:,} USDT")
         object.__setattr__(self, "max_leverage", lev)
 
-    def _check_tiers(self) -> None:
+    def _check_tiers(self) -> tuple:
+        """The tiers as a tuple of tuples, and built (:func:`make_tiers`), or a clear error."""
         try:
             tiers = tuple(tuple(t) for t in self.tiers)
             if not tiers or any(len(t) != 3 for t in tiers):
@@ -128,10 +128,11 @@ class Design:
                 f"tiers must be ((floor USD, maintenance rate, max leverage), ...), e.g. "
                 f"((0, 0.01, 50), (250_000, 0.02, 25)); got {self.tiers!r}") from None
         try:
-            make_tiers(tiers)
+            built = make_tiers(tiers)
         except ConfigurationError as err:
             raise ConfigurationError(f"tiers: {err}") from None
         object.__setattr__(self, "tiers", tiers)
+        return built
 
     def but(self, **changes) -> Design:
         """A copy with some fields changed, checked again:
