@@ -1,5 +1,6 @@
 """Exercises come from the solutions, run cleanly as stubs, and the checks say the right thing."""
 
+import dataclasses
 import importlib.util
 import json
 import re
@@ -18,6 +19,7 @@ from nbclient import NotebookClient
 from marginlab import formulas
 from marginlab.course import check, practice
 from marginlab.course import practice_losses as losses
+from marginlab.course.scenarios import capstone
 from marginlab.engine.contracts import ETH_PERP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +179,7 @@ def test_there_are_at_least_six_exercises_each_paired_with_a_lesson():
     exercises = set(re.findall(r"^#{2,3} (\d+)[a-c]? ·", headings, re.M))
     assert len(exercises) >= 6, exercises
     for path in SOLUTIONS:
-        assert "../lessons/0" in path.read_text(encoding="utf-8"), f"{path.name} names no lesson"
+        assert "../lessons/" in path.read_text(encoding="utf-8"), f"{path.name} names no lesson"
 
 
 # --- the scenarios, against independent answers from the published rules ---------------------
@@ -233,6 +235,10 @@ def test_the_hedge_breaks_in_isolated_and_holds_in_cross():
 
 # --- every grader: right answer, wrong sign, wrong size, wrong type -------------------------
 
+CAREFUL_DESIGN = capstone.Design(max_leverage=10, insurance_fund=150_000,
+                                 tiers=((0, 0.02, 25), (100_000, 0.04, 12), (500_000, 0.08, 6),
+                                        (2_000_000, 0.15, 3)))
+
 RIGHT = {
     "largest_eth_drop": lambda: practice.largest_eth_drop_pct(),
     "isolated_twin_equity": lambda: practice.isolated_twin_equity_after_drop(),
@@ -255,6 +261,7 @@ RIGHT = {
     "cascade_final_price": lambda: Decimal("1802.12"),
     "liquidation_probability": lambda: Decimal(losses.odds_count()) / 400,
     "probability_interval": lambda: losses.odds_interval(),
+    "design_scores": lambda: CAREFUL_DESIGN,
 }
 
 
@@ -269,6 +276,9 @@ def test_the_right_answer_passes_in_every_reasonable_form(name):
     forms = [right]
     if isinstance(right, Decimal):
         forms += [float(right), np.float64(right), f"{float(right):.6f}"]
+    elif isinstance(right, capstone.Design):
+        fields = dataclasses.asdict(right)
+        forms += [fields, {f" {k} ": v for k, v in fields.items()}]
     elif isinstance(right, list):
         forms += [tuple(right), [n.upper() for n in right], pd.Series(right), np.array(right)]
     elif isinstance(right, tuple):
@@ -328,6 +338,11 @@ WRONG = [  # (exercise, answer from the right one, words the message must hold)
     ("funding_periods_to_liquidation", lambda r: Decimal(62), "not when the margin is gone"),
     ("funding_periods_to_liquidation", lambda r: Decimal("56.25"), "whole periods"),
     ("funding_periods_to_liquidation", lambda r: -r, "wrong sign"),
+    ("design_scores", lambda r: dataclasses.replace(r, insurance_fund=0), "breaks in"),
+    ("design_scores", lambda r: dataclasses.replace(r, max_leverage=25), "(crash): Breaks"),
+    ("design_scores", lambda r: {"max_leverage": 500}, "refused: max_leverage 500x is beyond"),
+    ("design_scores", lambda r: {"leverage": 5}, "not a design"),
+    ("design_scores", lambda r: 20, "Expected a Design"),
 ]
 
 

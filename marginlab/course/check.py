@@ -22,6 +22,7 @@ from ..engine.numbers import ZERO
 from . import mistakes, practice
 from . import practice_losses as losses
 from .answers import NotANumber, amount, read_number, shown, text
+from .scenarios import capstone
 
 NOT_ATTEMPTED = "not attempted yet"
 
@@ -362,6 +363,49 @@ def hedge_eth_short(answer) -> Verdict:
                               f"a 60 % fall and a 60 % rise in marginlab.")
 
 
+def _design(answer):
+    """A :class:`~marginlab.course.scenarios.capstone.Design` from a Design or a dict of its
+    fields; else the verdict saying what is wrong (the design's own refusal included)."""
+    if isinstance(answer, capstone.Design):
+        return answer
+    if isinstance(answer, Mapping):
+        try:
+            return capstone.Design(**{text(k).strip(): v for k, v in answer.items()})
+        except TypeError as err:
+            return Verdict("wrong", f"✘ That dict is not a design: {err}. A Design has "
+                                    f"{', '.join(capstone.Design.__dataclass_fields__)}.")
+        except MarginLabError as err:
+            return Verdict("wrong", f"✘ The design is refused: {err}")
+    return Verdict("wrong", f"✘ Expected a Design, e.g. Design(max_leverage=20, "
+                            f"insurance_fund=50_000), got {shown(answer)}.")
+
+
+def grade_design(answer) -> Verdict:
+    """Exercise 9: the design passes the bar in every stress scenario
+    (:func:`marginlab.course.scenarios.capstone.passes`); a failing one is told which
+    scenarios break it and why."""
+    if _stub(answer):
+        return STUB
+    design = _design(answer)
+    if isinstance(design, Verdict):
+        return design
+    table = capstone.score(design)
+    rows = table.drop(index="total")
+    broken = rows[~rows["passes"].astype(bool)]
+    if broken.empty:
+        return Verdict("correct", f"✔ Correct: the design passes the bar in all {len(rows)} "
+                                  f"stress scenarios in marginlab (the fund never emptied, "
+                                  f"nothing unrecovered, no haircut above "
+                                  f"{capstone.HAIRCUT_BAR:g} %); its lowest fund at the end "
+                                  f"is {table.loc['total', 'fund at end']:,.0f} USDT. Now "
+                                  f"defend it in writing.")
+    why = "\n".join(f"  · {capstone.stress_scenarios()[k].title} ({k}): {row['verdict']}"
+                    for k, row in broken.iterrows())
+    return Verdict("wrong", f"✘ The design breaks in {len(broken)} of {len(rows)} stress "
+                            f"scenarios:\n{why}\nLess leverage, steeper tiers, a partial "
+                            f"liquidation policy or a larger fund each help somewhere.")
+
+
 _SHORTS = lambda: sorted(practice.ADL_SHORTS)  # noqa: E731
 _ISO = (mistakes.ISO_Q, mistakes.ISO_ENTRY, mistakes.ISO_MARGIN, ETH_PERP)
 _PERCENT = "Give the fall as a percentage of the starting price: 12.5 for 12.5 %."
@@ -480,6 +524,8 @@ EXERCISES: dict[str, Grader] = {
         mistakes.odds_intervals),
 }
 
+# Exercise 9 (the capstone): a whole venue design, scored against the stress scenarios
+EXERCISES["design_scores"] = grade_design
 # --- exercise 7: funding (lesson 11), graders that name the usual mistake ----------------------
 def _near(value: float, target, tolerance: float) -> bool:
     return abs(value - float(target)) <= tolerance

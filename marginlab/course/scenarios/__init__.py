@@ -28,6 +28,8 @@ module             what it models                                               
                    :func:`health_table`, :func:`liquidate_at`, :func:`dydx_fills`)
 ``cases``          real incidents replayed under any venue's rules (:func:`replay_case`,  13
                    :func:`compare_venues`); their figures and set-ups in ``incidents``
+``capstone``       design an exchange, stress it on four incidents (:class:`Design`,      14
+                   :func:`score`, :func:`baselines`, :func:`stress_scenarios`)
 ``precomputed``    answers worked out ahead for every setting of an app's sliders, shown
                    only once a fresh computation confirms them (rebuild:
                    ``python -m marginlab.course.scenarios``)
@@ -36,6 +38,7 @@ module             what it models                                               
 Every name below is importable from ``marginlab.course.scenarios`` itself.
 """
 
+from .capstone import Design, baselines, describe_scenarios, score, stress_scenarios
 from .cases import (
     CASES,
     FACTS,
@@ -121,9 +124,10 @@ from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap
 
 __all__ = [
     "CASES", "FACTS", "CaseResult", "adl_closes", "case_summary", "compare_venues", "facts",
-    "mango_collateral", "replay_case", "open_twin", "size_by_leverage", "survival",
-    "venue_liquidation_prices", "HistoricalTwins", "cascade_after_shock", "cascade_summary",
-    "cascade_unwinding", "crash_summary", "crowd_sides", "crowd_through_crash", "historical_twins",
+    "mango_collateral", "replay_case", "Design", "baselines", "describe_scenarios", "score",
+    "stress_scenarios", "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices",
+    "HistoricalTwins", "cascade_after_shock", "cascade_summary", "cascade_unwinding",
+    "crash_summary", "crowd_sides", "crowd_through_crash", "historical_twins",
     "twins_through_crashes", "who_pays_for_a_crash", "SHORTS", "WHALE", "adl_table", "crash",
     "market", "basis_liquidation", "fee_schedules", "first_trade_fees", "funding_periods",
     "funding_rate_examples", "funding_summary", "LEGS", "hedge_after_moves", "hedge_twins",

@@ -26,6 +26,7 @@ app                what it shows                                               l
 ``ProtocolApp``    one market read by a liquidator: Hyperliquid, dYdX v4 or    12
                    Drift v2, health at the oracle and where the money goes
 ``CaseApp``        a real incident replayed under a venue's rules: who pays    13
+``DesignApp``      design a venue; four stress scenarios score it              14
 =================  ==========================================================  ======
 """
 
@@ -34,6 +35,7 @@ from .base import App
 from .cascade import CascadeApp
 from .cases import CaseApp
 from .deleverage import AdlApp
+from .designer import DesignApp
 from .funding import FundingApp
 from .hedge import HedgeApp
 from .leverage import LeverageApp
@@ -47,9 +49,10 @@ from .teaser import TeaserApp
 from .unwinding import UnwindApp
 from .waterfall import WaterfallApp
 
-__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "FundingApp", "HedgeApp",
-           "LeverageApp", "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp", "SurvivalApp",
-           "TeaserApp", "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz", "COLORS"]
+__all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "DesignApp", "FundingApp",
+           "HedgeApp", "LeverageApp", "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp",
+           "SurvivalApp", "TeaserApp", "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz",
+           "COLORS"]
 
 
 
