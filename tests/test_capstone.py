@@ -1,4 +1,4 @@
-"""The capstone's stress scenarios (lesson 14, exercise 9): money conserved everywhere, bad
+"""The capstone's stress scenarios (lesson 14, exercise 13): money conserved everywhere, bad
 designs refused before anything runs, and figures derived by hand from the venues' rules."""
 
 import time

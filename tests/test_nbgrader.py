@@ -136,12 +136,18 @@ def test_the_release_holds_no_hidden_test_and_no_answer(graded):
         assert "autograde" not in text.replace("# autograder test", "")
 
 
+def autograded_points() -> dict[str, float]:
+    """``{grade_id: points}`` of every autograder test cell in solutions/."""
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for path in SOLUTIONS for c in nbformat.read(path, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+            and not c.metadata["nbgrader"]["solution"]}
+
+
 def test_the_solutions_score_every_autograded_point(got):
-    tests = [c for path in SOLUTIONS for c in nbformat.read(path, as_version=4).cells
-             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
-             and not c.metadata["nbgrader"]["solution"]]
-    assert len(got["solutions"]) == len(tests) >= 19
-    assert all(points == 1 for points in got["solutions"].values()), got["solutions"]
+    full = autograded_points()
+    assert len(got["solutions"]) == len(full) >= 19
+    assert got["solutions"] == full
 
 
 def test_an_untouched_release_scores_nothing(got):
@@ -151,7 +157,8 @@ def test_an_untouched_release_scores_nothing(got):
 
 def test_a_wrong_answer_loses_that_exercise_only(got):
     assert got["wrong"]["ex-1a-test"] == 0
-    assert all(p == 1 for g, p in got["wrong"].items() if g != "ex-1a-test"), got["wrong"]
+    full = autograded_points()
+    assert all(p == full[g] for g, p in got["wrong"].items() if g != "ex-1a-test"), got["wrong"]
 
 
 def test_rebinding_the_checks_scores_nothing(got):

@@ -12,7 +12,7 @@ answer is :mod:`marginlab.course.answers`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from decimal import Decimal
 
 from ..engine import formulas
@@ -368,6 +368,8 @@ def _design(answer):
     fields; else the verdict saying what is wrong (the design's own refusal included)."""
     if isinstance(answer, capstone.Design):
         return answer
+    if type(answer).__name__ == "Design" and is_dataclass(answer):  # a Design of another copy
+        answer = {name: getattr(answer, name) for name in capstone.Design.__dataclass_fields__}
     if isinstance(answer, Mapping):
         try:
             return capstone.Design(**{text(k).strip(): v for k, v in answer.items()})
@@ -381,7 +383,7 @@ def _design(answer):
 
 
 def grade_design(answer) -> Verdict:
-    """Exercise 9: the design passes the bar in every stress scenario
+    """Exercise 13: the design passes the bar in every stress scenario
     (:func:`marginlab.course.scenarios.capstone.passes`); a failing one is told which
     scenarios break it and why."""
     if _stub(answer):
@@ -524,7 +526,7 @@ EXERCISES: dict[str, Grader] = {
         mistakes.odds_intervals),
 }
 
-# Exercise 9 (the capstone): a whole venue design, scored against the stress scenarios
+# Exercise 13 (the capstone): a whole venue design, scored against the stress scenarios
 EXERCISES["design_scores"] = grade_design
 # --- exercise 7: funding (lesson 11), graders that name the usual mistake ----------------------
 def _near(value: float, target, tolerance: float) -> bool:

@@ -6,14 +6,14 @@ Every account trades ETH-PERP on Binance's rules (:data:`marginlab.engine.rules.
 the mark, liquidation at the mark, liquidation fee 1.25 % to the insurance fund, partial
 liquidation "to compliance"), opened at 2,000.
 
-* **Gap** (exercise 7): short 5 ETH at 2,200 at 10x isolated (1,100 USDT of margin); ETH gaps up
+* **Gap** (exercise 8): short 5 ETH at 2,200 at 10x isolated (1,100 USDT of margin); ETH gaps up
   to 2,480, past the bankruptcy price, and the insurance fund pays the rest.
-* **Partial liquidation** (exercise 8): a cross account of 400,000 USDT long 1,500 ETH at 10x
+* **Partial liquidation** (exercise 9): a cross account of 400,000 USDT long 1,500 ETH at 10x
   (3M notional: the 5 % tier, maintenance amount 70,365); ETH falls to 1,770.
-* **Socialized loss** (exercise 9): exercise 5's market, but the venue socializes the deficit.
-* **Cascade** (exercise 10): four isolated longs at 20x, 12x, 8x and 5x; a 6 % shock and a book
+* **Socialized loss** (exercise 10): exercise 5's market, but the venue socializes the deficit.
+* **Cascade** (exercise 11): four isolated longs at 20x, 12x, 8x and 5x; a 6 % shock and a book
   that moves 1 % per 4,000 USD of forced selling (:func:`marginlab.simulation.market.cascade`).
-* **Odds** (exercise 11): 400 seeded price paths of ETH (80 % a year, hourly, 7 days) and the
+* **Odds** (exercise 12): 400 seeded price paths of ETH (80 % a year, hourly, 7 days) and the
   liquidation price of an 8x isolated long.
 """
 
@@ -33,7 +33,7 @@ from . import practice
 
 ETH = "ETH-PERP"
 
-# --- exercise 7: the bankruptcy price and the insurance fund's payment on a gap ---------------
+# --- exercise 8: the bankruptcy price and the insurance fund's payment on a gap ---------------
 GAP_SHORT = (Decimal(5), Decimal(2200), 10)  # quantity, entry, leverage: 1,100 USDT of margin
 GAP_MARK = Decimal(2480)
 
@@ -67,7 +67,7 @@ def gap_replay() -> str:
                      if e.kind in ("liquidation", "insurance fund"))
 
 
-# --- exercise 8: how much one to-compliance step closes ---------------------------------------
+# --- exercise 9: how much one to-compliance step closes ---------------------------------------
 PARTIAL = (Decimal(1500), 10, 400_000)  # quantity, leverage, deposit
 PARTIAL_MARK = Decimal(1770)
 
@@ -93,7 +93,7 @@ def partial_replay() -> str:
     return "\n".join(e.message for e in ex.events.of_kind("liquidation"))
 
 
-# --- exercise 9: the same gap as exercise 5, the loss socialized --------------------------------
+# --- exercise 10: the same gap as exercise 5, the loss socialized --------------------------------
 def socialized_market() -> Exchange:
     """Exercise 5's market on a venue that socializes a deficit pro rata to profit."""
     return practice.adl_market(rules=BINANCE.but(loss_sharing="socialize"))
@@ -106,7 +106,7 @@ def socialized_shares() -> dict[str, Decimal]:
     return {e.trader: -e.amount for e in ex.events.of_kind("socialized loss")}
 
 
-# --- exercise 10: a cascade -------------------------------------------------------------------
+# --- exercise 11: a cascade -------------------------------------------------------------------
 CASCADE_LONGS = {"ivan": (5, 20), "judy": (4, 12), "ken": (6, 8), "lena": (3, 5)}
 CASCADE_SHOCK, CASCADE_DEPTH = Decimal("-0.06"), Decimal(4_000)
 
@@ -148,7 +148,7 @@ def cascade_final_price() -> Decimal:
     return Decimal(str(cascade_table()["price"].iloc[-1]))
 
 
-# --- exercise 11: how likely, and how sure ----------------------------------------------------
+# --- exercise 12: how likely, and how sure ----------------------------------------------------
 ODDS_PATHS, ODDS_HOURS, ODDS_VOL, ODDS_SEED, ODDS_LEVERAGE = 400, 24 * 7, 0.8, 11, 8
 
 

@@ -1,4 +1,4 @@
-"""Capstone (lesson 14, exercise 9): design an exchange, then stress it.
+"""Capstone (lesson 14, exercise 13): design an exchange, then stress it.
 
 The learner fills a :class:`Design` (max leverage, maintenance tiers, liquidation policy,
 liquidation fee, insurance fund, loss sharing and ADL ranking, on a venue's base rules);
