@@ -16,6 +16,7 @@ from marginlab.course.scenarios import (
     contract_for,
     crash_recovery_grid,
     crash_summary,
+    deficits_with_jumps,
     hedge_after_moves,
     interval_by_paths,
     liquidation_by_margin_added,
@@ -315,7 +316,8 @@ def hourly_touch_probability(barrier: float, sigma: float = 0.8, days: float = 7
 def test_gbm_odds_match_the_reflection_formula():
     n = 4_000
     table = odds_with_jumps(leverages=(5, 10, 20), paths=n, seed=1)
-    assert list(table.columns) == ["GBM liquidated %", "GBM + jumps liquidated %"]
+    assert list(table.columns) == ["GBM liquidated %", "same-variance GBM liquidated %",
+                                   "GBM + jumps liquidated %"]
     for lev in (5, 10, 20):
         # 1 ETH at 2,000 held isolated with margin 2,000 / L (Binance, MMR 0.5 %):
         # LP = 2,000 (1 - 1/L) / 0.995
@@ -323,3 +325,17 @@ def test_gbm_odds_match_the_reflection_formula():
         three_se = 3 * math.sqrt(p * (1 - p) / n)
         assert table.loc[f"{lev}x", "GBM liquidated %"] / 100 == pytest.approx(p, abs=three_se)
         assert 0 <= table.loc[f"{lev}x", "GBM + jumps liquidated %"] <= 100
+        assert 0 <= table.loc[f"{lev}x", "same-variance GBM liquidated %"] <= 100
+
+
+def test_jumps_show_in_the_deficit_not_the_odds():
+    # with the drift compensated and the variance matched, jumps hardly move the odds of a
+    # liquidation, but a jump gaps past the bankruptcy price: the worst deficit is larger
+    deficits = deficits_with_jumps(leverages=(10,), paths=2_000, seed=1)
+    row = deficits.loc["10x"]
+    jumpy, control = row["GBM + jumps largest deficit USDT"], row[
+        "same-variance GBM largest deficit USDT"]
+    assert jumpy > 2 * control
+    # a GBM hour moves about 0.8 / sqrt(8760) ~ 0.85 %: its deficit stays within a few hours'
+    # moves of the 2,000 notional (a 5 % overshoot would be 100 USDT)
+    assert row["GBM largest deficit USDT"] < 100

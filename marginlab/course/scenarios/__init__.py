@@ -48,7 +48,9 @@ from .likelihood import (
     LEVERAGES,
     PATHS,
     VOLS,
+    deficits_with_jumps,
     interval_by_paths,
+    jump_model_volatility,
     odds,
     odds_at,
     odds_by_leverage,
@@ -71,4 +73,5 @@ __all__ = [
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
+    "jump_model_volatility", "deficits_with_jumps",
 ]
