@@ -29,7 +29,8 @@ D = Decimal
 
 @pytest.mark.parametrize("venue, lp, lost, to_fund, back", [
     ("Binance", D("1909.54"), D("90.46"), D("9.54"), D(0)),
-    ("Hyperliquid", D("1919.19"), D("80.81"), D(0), D("19.19")),
+    # Hyperliquid ETH, 25x max as of March 2025: MMR 1 / 50 = 2 %, LP = 1,900 / 0.98 = 1,938.775..
+    ("Hyperliquid", D("1938.77"), D("61.23"), D(0), D("38.77")),
 ])
 def test_at_the_liquidation_price_the_margin_splits_as_worked_out_by_hand(venue, lp, lost,
                                                                           to_fund, back):
@@ -82,14 +83,15 @@ def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_res
 
 
 def test_hyperliquid_backstop_vault_keeps_what_a_deep_gap_leaves():
-    """1 ETH long at 2,000, 20x on Hyperliquid (MMR 1 %): margin 100, liquidation price
-    (2,000 - 100) / (1 - 0.01) = 1,919.19...; a 0.5 % gap fills at 1,909.59 (to the cent below),
-    leaving 100 - 90.41 = 9.59 of equity, under 2/3 of MM 19.0959 = 12.73: the vault keeps it."""
-    r = liquidate_with_gap("Hyperliquid", leverage=20, gap_pct=0.5, fund=1_000)
-    assert r["fill"] == D("1909.59")
-    assert r["to the backstop vault"] == D("9.59")
+    """1 ETH long at 2,000, 20x on Hyperliquid (ETH max 25x since March 2025, MMR 2 %): margin
+    100, liquidation price (2,000 - 100) / (1 - 0.02) = 1,938.775...; a 1 % gap fills at
+    1,919.38 (to the cent below), leaving 100 - 80.62 = 19.38 of equity, under 2/3 of MM
+    1,919.38 x 0.02 = 38.3876, i.e. 25.59: the vault keeps it."""
+    r = liquidate_with_gap("Hyperliquid", leverage=20, gap_pct=1, fund=1_000)
+    assert r["fill"] == D("1919.38")
+    assert r["to the backstop vault"] == D("19.38")
     assert r["back to the trader"] == 0 and r["to the insurance fund"] == 0
-    assert r["exchange"].backstop_vault == D("9.59")
+    assert r["exchange"].backstop_vault == D("19.38")
 
 
 def test_an_empty_fund_leaves_the_deficit_unrecovered():

@@ -26,6 +26,7 @@ from marginlab.course.scenarios import (
     size_by_leverage,
     twins_through_crashes,
     venue_liquidation_prices,
+    venue_parameters,
     who_pays_for_a_crash,
 )
 from marginlab.errors import ConfigurationError, InvalidPriceError
@@ -164,8 +165,8 @@ VENUES_BY_HAND = {
     # value plus the same fee (10 + 1): LP = EP - (M - MM) / Q
     "Bybit (classic)": (201, 2000 - (201 - 11), 2000 - (1000 - 11)),
     "BitMEX": (201, 2000 - (201 - 11), 2000 - (1000 - 11)),
-    # Hyperliquid, MMR = 1 / (2 * 50) = 1 % on the mark
-    "Hyperliquid": (200, 1800 / 0.99, 1000 / 0.99),
+    # Hyperliquid, ETH max 25x since March 2025: MMR = 1 / (2 * 25) = 2 % on the mark
+    "Hyperliquid": (200, 1800 / 0.98, 1000 / 0.98),
 }
 
 
@@ -196,7 +197,7 @@ def test_an_unknown_venue_is_refused_with_a_configuration_error():
 def test_a_venue_named_in_lower_case_gets_its_own_contract():
     table = venue_liquidation_prices(venues=("hyperliquid",))
     assert list(table.index) == ["Hyperliquid"]
-    assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.99, abs=1e-6)
+    assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.98, abs=1e-6)
 
 
 # --- lesson 8: the stored crashes (anchors: hour, BTC, ETH, in marginlab.simulation.paths) -----
@@ -339,3 +340,17 @@ def test_jumps_show_in_the_deficit_not_the_odds():
     # a GBM hour moves about 0.8 / sqrt(8760) ~ 0.85 %: its deficit stays within a few hours'
     # moves of the 2,000 notional (a 5 % overshoot would be 100 USDT)
     assert row["GBM largest deficit USDT"] < 100
+
+
+def test_venue_parameters_are_dated_and_hyperliquid_eth_is_25x():
+    # Hyperliquid cut ETH to 25x (BTC 40x) after 12 March 2025; MMR = 1 / (2 x 25) = 2 %
+    table = venue_parameters()
+    assert table.loc["Hyperliquid", "max leverage"] == 25
+    assert table.loc["Hyperliquid", "MMR %"] == pytest.approx(2.0)
+    assert table.loc["Hyperliquid", "liquidation fee %"] == 0
+    assert table.loc["Binance", "MMR %"] == pytest.approx(0.5)
+    assert (table["as of"] != "").all() and table["source"].str.contains("http").all()
+    assert ml.HYPERLIQUID_BTC_PERP.max_leverage() == 40
+    assert ml.HYPERLIQUID_BTC_PERP.mmr == Decimal("0.0125")
+    assert "as_of='March 2025'" in repr(ml.HYPERLIQUID_ETH_PERP)
+    assert "as_of='2025'" in repr(ml.BINANCE)

@@ -60,7 +60,15 @@ from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, repla
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
 from .twins import MODES, lots_for
-from .waterfall import HYPERLIQUID_ETH, VENUES, contract_for, liquidate_with_gap, venue_comparison
+from .waterfall import (
+    HYPERLIQUID_ETH,
+    VENUES,
+    contract_for,
+    liquidate_with_gap,
+    venue_comparison,
+    venue_max_leverage,
+    venue_parameters,
+)
 
 __all__ = [
     "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices", "HistoricalTwins",
@@ -71,6 +79,7 @@ __all__ = [
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
+    "venue_max_leverage", "venue_parameters",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
     "jump_model_volatility", "deficits_with_jumps",
