@@ -16,6 +16,7 @@ module             what it models                                               
 ``waterfall``      where a liquidated margin goes, by venue (:func:`liquidate_with_gap`)  5
 ``deleverage``     insurance fund, ADL and socialized loss (:func:`market`, :func:`crash`) 6
 ``choosing``       how far each mode survives (:func:`survival`)                          7
+``tiers``          a bigger position dies sooner (:func:`tier_position`)                  7
 ``crashes``        historical crashes and cascades (:func:`historical_twins`,             8
                    :func:`cascade_after_shock`, :func:`cascade_summary`)
 ``likelihood``     Monte Carlo liquidation odds (:func:`odds`, :func:`odds_at`)           9
@@ -59,6 +60,7 @@ from .likelihood import (
 from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
 from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
 from .teaser import twins_after_fall
+from .tiers import NOTIONALS, tier_curve, tier_position, tiers_in_practice
 from .twins import MODES, lots_for
 from .waterfall import (
     HYPERLIQUID_ETH,
@@ -79,7 +81,8 @@ __all__ = [
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
     "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
-    "venue_max_leverage", "venue_parameters",
+    "venue_max_leverage", "venue_parameters", "NOTIONALS", "tier_curve", "tier_position",
+    "tiers_in_practice",
     "crash_summary", "twins_through_crashes", "crowd_through_crash", "who_pays_for_a_crash",
     "odds_by_leverage", "interval_by_paths", "odds_with_jumps",
     "jump_model_volatility", "deficits_with_jumps",

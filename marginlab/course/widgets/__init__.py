@@ -16,6 +16,8 @@ app                what it shows                                               l
 ``WaterfallApp``   where a liquidated position's margin goes, by venue         5
 ``AdlApp``         insurance fund, ADL queue and socialized loss               6
 ``SurvivalApp``    how far each mode survives and what it loses                7
+``TierApp``        tiers in practice: a bigger position survives a smaller     7
+                   fall; the liquidation price jumps at a leverage cap
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
@@ -34,10 +36,12 @@ from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
 from .survival import SurvivalApp
 from .teaser import TeaserApp
+from .tiers import TierApp
 from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "HedgeApp", "LeverageApp", "OddsApp",
-           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "WaterfallApp", "Choice",
+           "PoolApp", "RingFenceApp", "SurvivalApp", "TeaserApp", "TierApp",
+           "WaterfallApp", "Choice",
            "Number", "Quiz", "COLORS"]
 
 
