@@ -79,8 +79,10 @@ class TierApp(App):
         capped = f", capped at {st['leverage used']:g}x" if st["capped"] else ""
         self.note.set_text(f"tier {st['tier']}: MMR {st['MMR %']:g} %, at most "
                            f"{st['tier max leverage']:g}x{capped}")
-        self.title.set_text(f"{st['chosen leverage']:g}x, {st['notional']:,.0f} USDT: "
-                            f"liquidated after a {st['fall %']:.2f} % fall")
+        lev = (f"{st['chosen leverage']:g}x asked, {st['leverage used']:g}x allowed"
+               if st["capped"] else f"{st['chosen leverage']:g}x")
+        self.title.set_text(f"{lev}, {st['notional']:,.0f} USDT: liquidated after a "
+                            f"{st['fall %']:.2f} % fall")
 
     def alt_text(self, st: dict) -> str:
         capped = (f" The size allows at most {st['tier max leverage']:g}x, so it is opened at "
