@@ -24,6 +24,7 @@ from marginlab.course.scenarios import (
     odds_with_jumps,
     price_path,
     size_by_leverage,
+    threshold_and_gap,
     twins_through_crashes,
     venue_liquidation_prices,
     venue_parameters,
@@ -354,3 +355,18 @@ def test_venue_parameters_are_dated_and_hyperliquid_eth_is_25x():
     assert ml.HYPERLIQUID_BTC_PERP.mmr == Decimal("0.0125")
     assert "as_of='March 2025'" in repr(ml.HYPERLIQUID_ETH_PERP)
     assert "as_of='2025'" in repr(ml.BINANCE)
+
+
+def test_at_the_threshold_the_fee_feeds_the_fund_and_past_bankruptcy_the_fund_pays():
+    # 2 ETH long at 2,000, 10x: M = 400, LP = (4,000 - 400) / (2 x 0.995) = 1,809.045..
+    # -> mark 1,809.04; left: 400 - 2 x 190.96 = 18.08, under the fee 2 x 1,809.04 x 1.25 %
+    # = 45.23, so all 18.08 goes to the fund. A -30 % gap fills at 1,400, below the bankruptcy
+    # price 2,000 - 400 / 2 = 1,800: the fund pays 2 x (1,800 - 1,400) = 800.
+    table = threshold_and_gap(leverage=10, gap_pct=-30)
+    at, gap = table["at the liquidation price"], table["gap of -30 %"]
+    assert at["fill"] == pytest.approx(1809.04)
+    assert at["to the insurance fund"] == pytest.approx(18.08)
+    assert at["paid by the insurance fund"] == 0
+    assert at["margin lost to the market"] == pytest.approx(381.92)
+    assert gap["fill"] == pytest.approx(1400) and gap["paid by the insurance fund"] == 800
+    assert gap["to the insurance fund"] == 0 and gap["back to the free balance"] == 0

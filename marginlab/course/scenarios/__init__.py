@@ -58,7 +58,13 @@ from .likelihood import (
     odds_with_jumps,
 )
 from .pool import TwinReplay, crash_recovery_grid, pool_split, price_path, replay_twins
-from .ringfence import PLACES, isolated_pair, liquidation_by_margin_added
+from .ringfence import (
+    PLACES,
+    fund_flows,
+    isolated_pair,
+    liquidation_by_margin_added,
+    threshold_and_gap,
+)
 from .teaser import twins_after_fall
 from .tiers import NOTIONALS, tier_curve, tier_position, tiers_in_practice
 from .twins import MODES, lots_for
@@ -79,7 +85,8 @@ __all__ = [
     "LEGS", "hedge_twins", "hedge_after_moves", "room_to_liquidation_pct", "initial_margin",
     "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
-    "isolated_pair", "liquidation_by_margin_added", "twins_after_fall", "MODES", "lots_for",
+    "isolated_pair", "liquidation_by_margin_added", "fund_flows",
+    "threshold_and_gap", "twins_after_fall", "MODES", "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "venue_max_leverage", "venue_parameters", "NOTIONALS", "tier_curve", "tier_position",
     "tiers_in_practice",
