@@ -23,6 +23,7 @@ from marginlab.course.scenarios import (
     odds_by_leverage,
     odds_with_jumps,
     price_path,
+    ratio_past_the_liquidation_price,
     size_by_leverage,
     threshold_and_gap,
     twins_through_crashes,
@@ -370,3 +371,20 @@ def test_at_the_threshold_the_fee_feeds_the_fund_and_past_bankruptcy_the_fund_pa
     assert at["margin lost to the market"] == pytest.approx(381.92)
     assert gap["fill"] == pytest.approx(1400) and gap["paid by the insurance fund"] == 800
     assert gap["to the insurance fund"] == 0 and gap["back to the free balance"] == 0
+
+
+@pytest.mark.parametrize("mode, past, equity, mm, ratio", [
+    # isolated ring: 400 + 2 x (1,805 - 2,000) = 10; MM 2 x 1,805 x 0.5 % = 18.05: 180.5 %
+    ("isolated", 1805, 10, 18.05, 180.5),
+    # cross: wallet 1,000 - fees (4,000 + 500) x 0.05 % = 997.75, equity 997.75 - 990 = 7.75;
+    # MM 15.05 + 0.01 x 50,000 x 0.4 % = 17.05: 220 %
+    ("cross", 1505, 7.75, 17.05, 220.0),
+])
+def test_lesson_0_ratios_are_one_price_step_past_the_liquidation_price(mode, past, equity, mm,
+                                                                        ratio):
+    r = ratio_past_the_liquidation_price(mode, step=5)
+    assert r["mark past"] == past and r["mark before"] == past + 5
+    assert r["mark past"] < r["liquidation price"] < r["mark before"]
+    assert r["equity past"] == pytest.approx(equity) and r["MM past"] == pytest.approx(mm)
+    assert r["margin ratio past %"] == pytest.approx(ratio)
+    assert r["margin ratio before %"] < 100

@@ -65,7 +65,7 @@ from .ringfence import (
     liquidation_by_margin_added,
     threshold_and_gap,
 )
-from .teaser import twins_after_fall
+from .teaser import ratio_past_the_liquidation_price, twins_after_fall
 from .tiers import NOTIONALS, tier_curve, tier_position, tiers_in_practice
 from .twins import MODES, lots_for
 from .waterfall import (
@@ -86,7 +86,8 @@ __all__ = [
     "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
     "isolated_pair", "liquidation_by_margin_added", "fund_flows",
-    "threshold_and_gap", "twins_after_fall", "MODES", "lots_for",
+    "threshold_and_gap", "twins_after_fall", "ratio_past_the_liquidation_price", "MODES",
+    "lots_for",
     "HYPERLIQUID_ETH", "VENUES", "contract_for", "liquidate_with_gap", "venue_comparison",
     "venue_max_leverage", "venue_parameters", "NOTIONALS", "tier_curve", "tier_position",
     "tiers_in_practice",
