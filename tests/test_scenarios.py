@@ -16,10 +16,13 @@ from marginlab.course.scenarios import (
     contract_for,
     crash_recovery_grid,
     crash_summary,
+    cross_pool_by_hand,
     deficits_with_jumps,
     hedge_after_moves,
     interval_by_paths,
+    isolated_liquidation_by_hand,
     liquidation_by_margin_added,
+    margin_at_entry_and_at_mark,
     odds_by_leverage,
     odds_with_jumps,
     price_path,
@@ -388,3 +391,23 @@ def test_lesson_0_ratios_are_one_price_step_past_the_liquidation_price(mode, pas
     assert r["equity past"] == pytest.approx(equity) and r["MM past"] == pytest.approx(mm)
     assert r["margin ratio past %"] == pytest.approx(ratio)
     assert r["margin ratio before %"] < 100
+
+
+def test_binance_measures_initial_margin_and_roi_at_the_mark():
+    # 1 ETH long at 2,000, 10x, mark 1,900: uPnL -100; at entry IM 200, ROI -50 %; at the
+    # mark (Binance) IM 1,900 / 10 = 190, ROI -100 / 190 = -52.63 %
+    table = margin_at_entry_and_at_mark(leverage=10, mark=1_900)
+    assert table.loc["entry", "initial margin"] == 200
+    assert table.loc["entry", "ROI %"] == pytest.approx(-50)
+    assert table.loc["mark (Binance)", "initial margin"] == 190
+    assert table.loc["mark (Binance)", "ROI %"] == pytest.approx(-100 / 190 * 100)
+
+
+def test_the_isolated_and_cross_derivations_agree_with_the_engine():
+    iso = isolated_liquidation_by_hand(quantity=1, entry=2000, margin=200)
+    assert iso["by hand"] == pytest.approx((2000 - 200) / 0.995) == iso["engine"]
+    # cross hedge: wallet 1,000 - fees (2,000 + 2,000) x 0.05 % = 998; BTC MM 2,000 x 0.4 % = 8;
+    # short ETH: P = (998 + 0 - 8 + 2,000) / (1 x 0.005 + 1) = 2,990 / 1.005
+    cross = cross_pool_by_hand(market_pct=0)
+    assert cross["W"] == 998 and cross["MM_o"] == 8
+    assert cross["by hand"] == pytest.approx(2990 / 1.005) == cross["engine"]

@@ -40,8 +40,20 @@ from .crashes import (
     who_pays_for_a_crash,
 )
 from .deleverage import SHORTS, WHALE, adl_table, crash, market
-from .hedge import LEGS, hedge_after_moves, hedge_twins, room_to_liquidation_pct
-from .leverage import initial_margin, leverage_ladder, one_position
+from .hedge import (
+    LEGS,
+    cross_pool_by_hand,
+    hedge_after_moves,
+    hedge_twins,
+    room_to_liquidation_pct,
+)
+from .leverage import (
+    initial_margin,
+    isolated_liquidation_by_hand,
+    leverage_ladder,
+    margin_at_entry_and_at_mark,
+    one_position,
+)
 from .likelihood import (
     BINS,
     COMMITTED,
@@ -83,6 +95,7 @@ __all__ = [
     "cascade_after_shock", "cascade_summary", "historical_twins", "COMMITTED", "HORIZONS",
     "VOLS", "SHORTS", "WHALE", "adl_table", "crash", "market",
     "LEGS", "hedge_twins", "hedge_after_moves", "room_to_liquidation_pct", "initial_margin",
+    "cross_pool_by_hand", "isolated_liquidation_by_hand", "margin_at_entry_and_at_mark",
     "leverage_ladder", "one_position", "BINS", "LEVERAGES", "PATHS", "odds", "odds_at",
     "TwinReplay", "crash_recovery_grid", "pool_split", "price_path", "replay_twins", "PLACES",
     "isolated_pair", "liquidation_by_margin_added", "fund_flows",
