@@ -50,7 +50,7 @@ class TierApp(App):
         self.floor_lines = []
         self.note = self.ax.text(0.99, 0.96, "", transform=self.ax.transAxes, ha="right",
                                  va="top", fontsize=11)
-        self.ax.legend(loc="lower left", fontsize=10)
+        self.ax.legend(loc="upper left", fontsize=10)
         self.title = self.ax.set_title("placeholder to size the layout", fontsize=13)
         fig.tight_layout()
         return fig
@@ -72,7 +72,7 @@ class TierApp(App):
         self.tiered.set_data(curve["notional"], curve["fall %"])
         self.flat.set_data(curve["notional"], curve["no-tier fall %"])
         self.dot.set_data([st["notional"]], [st["fall %"]])
-        top = max(max(curve["no-tier fall %"]), max(curve["fall %"])) * 1.15
+        top = max(max(curve["no-tier fall %"]), max(curve["fall %"])) * 1.5  # room for the legend
         if not self.ax.get_ylim()[1] / 2 < top <= self.ax.get_ylim()[1]:
             self.ax.set_ylim(0, top)
             self.invalidate()
