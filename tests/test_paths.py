@@ -581,6 +581,7 @@ def test_the_memory_estimate_uses_the_measured_factor(monkeypatch):
     (lambda: gbm(100, 0.5, 10, mu=1e300, dt=1), "infinity or to zero"),
     (lambda: jump_diffusion(100, 0.5, 10, jump_rate=1e300), "jumps per step"),
     (lambda: jump_diffusion(100, 0.5, 100, jump_mean=-1e5, jump_rate=1e4), "infinity or to zero"),
+    (lambda: jump_diffusion(100, 0.5, 100, jump_mean=1e3, jump_rate=1e4), "infinity or to zero"),
     (lambda: correlated_gbm(TWO, {**TWO_SIGMA, "ETH-PERP": 1e200}, 0.5, 10),
      "infinity or to zero"),
     (lambda: gbm(100, True, 10), "sigma.*finite number"),

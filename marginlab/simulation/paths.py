@@ -161,7 +161,8 @@ def jump_compensator(jump_mean, jump_std) -> float:
     """k = E[exp(J)] - 1 = exp(jump_mean + jump_std**2 / 2) - 1 for J ~ N(jump_mean, jump_std**2):
     the mean relative size of one jump (about -4.8 % for the defaults -0.05 and 0.05)."""
     mean, std = real(jump_mean, "jump_mean"), real(jump_std, "jump_std", 0)
-    return math.expm1(mean + std**2 / 2)
+    with np.errstate(over="ignore"):  # huge jumps: inf, which _grow reports as a bad setting
+        return float(np.expm1(np.float64(mean) + np.float64(std) ** 2 / 2))
 
 
 def same_variance_sigma(sigma, jump_rate=12.0, jump_mean=-0.05, jump_std=0.05) -> float:
