@@ -27,6 +27,8 @@ from .engine.contracts import (
     BTC_PERP,
     DEFAULT_CONTRACTS,
     ETH_PERP,
+    HYPERLIQUID_BTC_PERP,
+    HYPERLIQUID_ETH_PERP,
     SOL_PERP,
     ContractSpec,
     MarginTier,
@@ -75,7 +77,8 @@ __version__ = "0.1.0"
 __all__ = [
     "errors", "formulas", "Account", "AdlCandidate", "adl_queue", "pnl_x_effective_leverage",
     "pnl_x_margin_ratio", "BTC_PERP", "DEFAULT_CONTRACTS", "ETH_PERP", "SOL_PERP",
-    "ContractSpec", "MarginTier", "hyperliquid_perp", "linear_perp", "make_tiers",
+    "HYPERLIQUID_BTC_PERP", "HYPERLIQUID_ETH_PERP", "ContractSpec", "MarginTier",
+    "hyperliquid_perp", "linear_perp", "make_tiers",
     "COUNTERPARTIES", "FEE_POOL",
     "INSURANCE_FUND", "Exchange", "bankruptcy_price", "cross_liquidation_price",
     "hedge_liquidation_price", "ONE_WAY", "HEDGE",

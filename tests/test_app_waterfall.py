@@ -7,9 +7,9 @@ Hand-worked, 1 ETH long isolated at 2,000 with 20x: margin 100 USDT, opening fee
   (2,000 - 100) / (1 - 0.005) = 1,909.5477..., the mark on its tick 1,909.54. The market takes
   2,000 - 1,909.54 = 90.46; 9.54 is left, less than the fee 0.0125 * 1,909.54 = 23.87, so all
   of it goes to the insurance fund and nothing comes back.
-* Hyperliquid (MMR = half the initial margin at 50x = 1 %, no liquidation fee): liquidation
-  price 1,900 / 0.99 = 1,919.1919..., the mark 1,919.19; the market takes 80.81 and the 19.19
-  left goes back to the trader.
+* Hyperliquid (ETH max 25x since March 2025: MMR = half the initial margin at 25x = 2 %, no
+  liquidation fee): liquidation price 1,900 / 0.98 = 1,938.7755..., the mark 1,938.77; the
+  market takes 61.23 and the 38.77 left goes back to the trader.
 * A gap of 5 % past Binance's liquidation price: the mark 1,909.5477 * 0.95 = 1,814.07 (on the
   tick, down) is below the bankruptcy price: the trader loses the 100 and no more, and the
   insurance fund pays the deficit 1,900 - 1,814.07 = 85.93.
@@ -29,7 +29,8 @@ D = Decimal
 
 @pytest.mark.parametrize("venue, lp, lost, to_fund, back", [
     ("Binance", D("1909.54"), D("90.46"), D("9.54"), D(0)),
-    ("Hyperliquid", D("1919.19"), D("80.81"), D(0), D("19.19")),
+    # Hyperliquid ETH, 25x max as of March 2025: MMR 1 / 50 = 2 %, LP = 1,900 / 0.98 = 1,938.775..
+    ("Hyperliquid", D("1938.77"), D("61.23"), D(0), D("38.77")),
 ])
 def test_at_the_liquidation_price_the_margin_splits_as_worked_out_by_hand(venue, lp, lost,
                                                                           to_fund, back):
@@ -54,7 +55,7 @@ def test_a_gap_past_the_bankruptcy_price_costs_the_trader_the_margin_and_the_fun
 
 
 @pytest.mark.parametrize("venue", VENUES)
-@pytest.mark.parametrize("gap", [0, 0.5, 3, 8])
+@pytest.mark.parametrize("gap", [0, 0.5, 1, 3, 8])
 def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_rest(venue, gap):
     r = liquidate_with_gap(venue, leverage=20, gap_pct=gap, fund=1_000)
     spec = contract_for(venue)
@@ -68,9 +69,9 @@ def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_res
     left = max(D(0), margin - move)  # what the fill leaves of the margin
     fee = min(left, 1 * fill * contract_for(venue).liquidation_fee)
     assert r["to the insurance fund"] == fee
-    # Hyperliquid: equity below 2/3 of the maintenance margin (1 % of the fill at 50x max, on
+    # Hyperliquid: equity below 2/3 of the maintenance margin (2 % of the fill at 25x max, on
     # the mark) and above zero: the backstop vault takes what is left, the trader gets nothing
-    backstop = venue == "Hyperliquid" and 0 < left < D(2) / 3 * fill * D("0.01")
+    backstop = venue == "Hyperliquid" and 0 < left < D(2) / 3 * fill * D("0.02")
     vault = left if backstop else D(0)
     assert r["to the backstop vault"] == vault
     assert r["back to the trader"] == left - fee - vault
@@ -82,14 +83,15 @@ def test_the_market_takes_exactly_the_price_move_and_the_fee_rule_splits_the_res
 
 
 def test_hyperliquid_backstop_vault_keeps_what_a_deep_gap_leaves():
-    """1 ETH long at 2,000, 20x on Hyperliquid (MMR 1 %): margin 100, liquidation price
-    (2,000 - 100) / (1 - 0.01) = 1,919.19...; a 0.5 % gap fills at 1,909.59 (to the cent below),
-    leaving 100 - 90.41 = 9.59 of equity, under 2/3 of MM 19.0959 = 12.73: the vault keeps it."""
-    r = liquidate_with_gap("Hyperliquid", leverage=20, gap_pct=0.5, fund=1_000)
-    assert r["fill"] == D("1909.59")
-    assert r["to the backstop vault"] == D("9.59")
+    """1 ETH long at 2,000, 20x on Hyperliquid (ETH max 25x since March 2025, MMR 2 %): margin
+    100, liquidation price (2,000 - 100) / (1 - 0.02) = 1,938.775...; a 1 % gap fills at
+    1,919.38 (to the cent below), leaving 100 - 80.62 = 19.38 of equity, under 2/3 of MM
+    1,919.38 x 0.02 = 38.3876, i.e. 25.59: the vault keeps it."""
+    r = liquidate_with_gap("Hyperliquid", leverage=20, gap_pct=1, fund=1_000)
+    assert r["fill"] == D("1919.38")
+    assert r["to the backstop vault"] == D("19.38")
     assert r["back to the trader"] == 0 and r["to the insurance fund"] == 0
-    assert r["exchange"].backstop_vault == D("9.59")
+    assert r["exchange"].backstop_vault == D("19.38")
 
 
 def test_an_empty_fund_leaves_the_deficit_unrecovered():

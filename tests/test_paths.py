@@ -25,8 +25,10 @@ from marginlab.simulation.paths import (
     check_path,
     correlated_gbm,
     gbm,
+    jump_compensator,
     jump_diffusion,
     load_ohlc_csv,
+    same_variance_sigma,
     scenario,
     to_frame,
     with_crash,
@@ -93,11 +95,44 @@ def test_jump_count_is_poisson():
     # no diffusion and fixed -5 % jumps: each log return is -0.05 times the number of jumps
     rate, n_paths, steps = 12.0, 200, 2_000
     a = jump_diffusion(100, 0.0, steps, paths=n_paths, jump_rate=rate, jump_mean=-0.05,
-                       jump_std=0.0, dt=DAY, seed=3)
+                       jump_std=0.0, dt=DAY, seed=3, compensate=False)
     counts = -log_returns(a) / 0.05
     np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)
     lam, n = rate * DAY, counts.size
     assert abs(counts.mean() - lam) < 4 * math.sqrt(lam / n)
+
+
+def test_compensated_jumps_add_the_drift_back():
+    # no diffusion, fixed -5 % jumps: each step is n * (-0.05) + 12 * (1 - e^-0.05) * dt,
+    # the compensator k = e^-0.05 - 1 worked out by hand from E[e^J] - 1
+    rate, dt = 12.0, DAY
+    plain = jump_diffusion(100, 0.0, 50, paths=20, jump_rate=rate, jump_std=0.0, dt=dt, seed=3,
+                           compensate=False)
+    fair = jump_diffusion(100, 0.0, 50, paths=20, jump_rate=rate, jump_std=0.0, dt=dt, seed=3)
+    shift = rate * (1 - math.exp(-0.05)) * dt
+    np.testing.assert_allclose(log_returns(fair) - log_returns(plain), shift, atol=1e-12)
+    assert jump_compensator(-0.05, 0.05) == pytest.approx(math.exp(-0.05 + 0.00125) - 1)
+
+
+def test_compensated_jump_diffusion_keeps_the_mean_price():
+    # E[S_T] = s0 e^(mu T) with and without jumps; uncompensated jumps pull it down by
+    # e^(lambda k T): over 30 days, 12 jumps a year of about -4.8 %, about -4.6 %
+    n, steps, s0 = 20_000, 30, 100.0
+    fair = jump_diffusion(s0, 0.3, steps, paths=n, dt=DAY, seed=8)[:, -1]
+    plain = jump_diffusion(s0, 0.3, steps, paths=n, dt=DAY, seed=8, compensate=False)[:, -1]
+    se = fair.std() / math.sqrt(n)
+    assert abs(fair.mean() - s0) < 4 * se
+    expected_plain = s0 * math.exp(12 * (math.exp(-0.05 + 0.05**2 / 2) - 1) * steps * DAY)
+    assert plain.mean() == pytest.approx(expected_plain, abs=4 * se)
+    assert plain.mean() < s0 - 3 * se
+
+
+def test_same_variance_sigma_matches_the_jump_variance():
+    # per year: 0.8^2 + 12 (0.05^2 + 0.05^2) = 0.64 + 0.06 = 0.70
+    assert same_variance_sigma(0.8) == pytest.approx(math.sqrt(0.70))
+    n, steps = 400, 2_000
+    r = log_returns(jump_diffusion(100, 0.8, steps, paths=n, seed=9)).ravel()
+    assert r.var() / HOUR == pytest.approx(0.70, rel=0.05)
 
 
 def test_jumps_make_more_extreme_drops_than_gbm():
@@ -546,6 +581,7 @@ def test_the_memory_estimate_uses_the_measured_factor(monkeypatch):
     (lambda: gbm(100, 0.5, 10, mu=1e300, dt=1), "infinity or to zero"),
     (lambda: jump_diffusion(100, 0.5, 10, jump_rate=1e300), "jumps per step"),
     (lambda: jump_diffusion(100, 0.5, 100, jump_mean=-1e5, jump_rate=1e4), "infinity or to zero"),
+    (lambda: jump_diffusion(100, 0.5, 100, jump_mean=1e3, jump_rate=1e4), "infinity or to zero"),
     (lambda: correlated_gbm(TWO, {**TWO_SIGMA, "ETH-PERP": 1e200}, 0.5, 10),
      "infinity or to zero"),
     (lambda: gbm(100, True, 10), "sigma.*finite number"),

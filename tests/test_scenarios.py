@@ -16,15 +16,22 @@ from marginlab.course.scenarios import (
     contract_for,
     crash_recovery_grid,
     crash_summary,
+    cross_pool_by_hand,
+    deficits_with_jumps,
     hedge_after_moves,
     interval_by_paths,
+    isolated_liquidation_by_hand,
     liquidation_by_margin_added,
+    margin_at_entry_and_at_mark,
     odds_by_leverage,
     odds_with_jumps,
     price_path,
+    ratio_past_the_liquidation_price,
     size_by_leverage,
+    threshold_and_gap,
     twins_through_crashes,
     venue_liquidation_prices,
+    venue_parameters,
     who_pays_for_a_crash,
 )
 from marginlab.errors import ConfigurationError, InvalidPriceError
@@ -163,8 +170,8 @@ VENUES_BY_HAND = {
     # value plus the same fee (10 + 1): LP = EP - (M - MM) / Q
     "Bybit (classic)": (201, 2000 - (201 - 11), 2000 - (1000 - 11)),
     "BitMEX": (201, 2000 - (201 - 11), 2000 - (1000 - 11)),
-    # Hyperliquid, MMR = 1 / (2 * 50) = 1 % on the mark
-    "Hyperliquid": (200, 1800 / 0.99, 1000 / 0.99),
+    # Hyperliquid, ETH max 25x since March 2025: MMR = 1 / (2 * 25) = 2 % on the mark
+    "Hyperliquid": (200, 1800 / 0.98, 1000 / 0.98),
 }
 
 
@@ -195,7 +202,7 @@ def test_an_unknown_venue_is_refused_with_a_configuration_error():
 def test_a_venue_named_in_lower_case_gets_its_own_contract():
     table = venue_liquidation_prices(venues=("hyperliquid",))
     assert list(table.index) == ["Hyperliquid"]
-    assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.99, abs=1e-6)
+    assert table.loc["Hyperliquid", "isolated LP"] == pytest.approx(1800 / 0.98, abs=1e-6)
 
 
 # --- lesson 8: the stored crashes (anchors: hour, BTC, ETH, in marginlab.simulation.paths) -----
@@ -315,7 +322,8 @@ def hourly_touch_probability(barrier: float, sigma: float = 0.8, days: float = 7
 def test_gbm_odds_match_the_reflection_formula():
     n = 4_000
     table = odds_with_jumps(leverages=(5, 10, 20), paths=n, seed=1)
-    assert list(table.columns) == ["GBM liquidated %", "GBM + jumps liquidated %"]
+    assert list(table.columns) == ["GBM liquidated %", "same-variance GBM liquidated %",
+                                   "GBM + jumps liquidated %"]
     for lev in (5, 10, 20):
         # 1 ETH at 2,000 held isolated with margin 2,000 / L (Binance, MMR 0.5 %):
         # LP = 2,000 (1 - 1/L) / 0.995
@@ -323,3 +331,83 @@ def test_gbm_odds_match_the_reflection_formula():
         three_se = 3 * math.sqrt(p * (1 - p) / n)
         assert table.loc[f"{lev}x", "GBM liquidated %"] / 100 == pytest.approx(p, abs=three_se)
         assert 0 <= table.loc[f"{lev}x", "GBM + jumps liquidated %"] <= 100
+        assert 0 <= table.loc[f"{lev}x", "same-variance GBM liquidated %"] <= 100
+
+
+def test_jumps_show_in_the_deficit_not_the_odds():
+    # with the drift compensated and the variance matched, jumps hardly move the odds of a
+    # liquidation, but a jump gaps past the bankruptcy price: the worst deficit is larger
+    deficits = deficits_with_jumps(leverages=(10,), paths=2_000, seed=1)
+    row = deficits.loc["10x"]
+    jumpy, control = row["GBM + jumps largest deficit USDT"], row[
+        "same-variance GBM largest deficit USDT"]
+    assert jumpy > 2 * control
+    # a GBM hour moves about 0.8 / sqrt(8760) ~ 0.85 %: its deficit stays within a few hours'
+    # moves of the 2,000 notional (a 5 % overshoot would be 100 USDT)
+    assert row["GBM largest deficit USDT"] < 100
+
+
+def test_venue_parameters_are_dated_and_hyperliquid_eth_is_25x():
+    # Hyperliquid cut ETH to 25x (BTC 40x) after 12 March 2025; MMR = 1 / (2 x 25) = 2 %
+    table = venue_parameters()
+    assert table.loc["Hyperliquid", "max leverage"] == 25
+    assert table.loc["Hyperliquid", "MMR %"] == pytest.approx(2.0)
+    assert table.loc["Hyperliquid", "liquidation fee %"] == 0
+    assert table.loc["Binance", "MMR %"] == pytest.approx(0.5)
+    assert (table["as of"] != "").all() and table["source"].str.contains("http").all()
+    assert ml.HYPERLIQUID_BTC_PERP.max_leverage() == 40
+    assert ml.HYPERLIQUID_BTC_PERP.mmr == Decimal("0.0125")
+    assert "as_of='March 2025'" in repr(ml.HYPERLIQUID_ETH_PERP)
+    assert "as_of='2025'" in repr(ml.BINANCE)
+
+
+def test_at_the_threshold_the_fee_feeds_the_fund_and_past_bankruptcy_the_fund_pays():
+    # 2 ETH long at 2,000, 10x: M = 400, LP = (4,000 - 400) / (2 x 0.995) = 1,809.045..
+    # -> mark 1,809.04; left: 400 - 2 x 190.96 = 18.08, under the fee 2 x 1,809.04 x 1.25 %
+    # = 45.23, so all 18.08 goes to the fund. A -30 % gap fills at 1,400, below the bankruptcy
+    # price 2,000 - 400 / 2 = 1,800: the fund pays 2 x (1,800 - 1,400) = 800.
+    table = threshold_and_gap(leverage=10, gap_pct=-30)
+    at, gap = table["at the liquidation price"], table["gap of -30 %"]
+    assert at["fill"] == pytest.approx(1809.04)
+    assert at["to the insurance fund"] == pytest.approx(18.08)
+    assert at["paid by the insurance fund"] == 0
+    assert at["margin lost to the market"] == pytest.approx(381.92)
+    assert gap["fill"] == pytest.approx(1400) and gap["paid by the insurance fund"] == 800
+    assert gap["to the insurance fund"] == 0 and gap["back to the free balance"] == 0
+
+
+@pytest.mark.parametrize("mode, past, equity, mm, ratio", [
+    # isolated ring: 400 + 2 x (1,805 - 2,000) = 10; MM 2 x 1,805 x 0.5 % = 18.05: 180.5 %
+    ("isolated", 1805, 10, 18.05, 180.5),
+    # cross: wallet 1,000 - fees (4,000 + 500) x 0.05 % = 997.75, equity 997.75 - 990 = 7.75;
+    # MM 15.05 + 0.01 x 50,000 x 0.4 % = 17.05: 220 %
+    ("cross", 1505, 7.75, 17.05, 220.0),
+])
+def test_lesson_0_ratios_are_one_price_step_past_the_liquidation_price(mode, past, equity, mm,
+                                                                        ratio):
+    r = ratio_past_the_liquidation_price(mode, step=5)
+    assert r["mark past"] == past and r["mark before"] == past + 5
+    assert r["mark past"] < r["liquidation price"] < r["mark before"]
+    assert r["equity past"] == pytest.approx(equity) and r["MM past"] == pytest.approx(mm)
+    assert r["margin ratio past %"] == pytest.approx(ratio)
+    assert r["margin ratio before %"] < 100
+
+
+def test_binance_measures_initial_margin_and_roi_at_the_mark():
+    # 1 ETH long at 2,000, 10x, mark 1,900: uPnL -100; at entry IM 200, ROI -50 %; at the
+    # mark (Binance) IM 1,900 / 10 = 190, ROI -100 / 190 = -52.63 %
+    table = margin_at_entry_and_at_mark(leverage=10, mark=1_900)
+    assert table.loc["entry", "initial margin"] == 200
+    assert table.loc["entry", "ROI %"] == pytest.approx(-50)
+    assert table.loc["mark (Binance)", "initial margin"] == 190
+    assert table.loc["mark (Binance)", "ROI %"] == pytest.approx(-100 / 190 * 100)
+
+
+def test_the_isolated_and_cross_derivations_agree_with_the_engine():
+    iso = isolated_liquidation_by_hand(quantity=1, entry=2000, margin=200)
+    assert iso["by hand"] == pytest.approx((2000 - 200) / 0.995) == iso["engine"]
+    # cross hedge: wallet 1,000 - fees (2,000 + 2,000) x 0.05 % = 998; BTC MM 2,000 x 0.4 % = 8;
+    # short ETH: P = (998 + 0 - 8 + 2,000) / (1 x 0.005 + 1) = 2,990 / 1.005
+    cross = cross_pool_by_hand(market_pct=0)
+    assert cross["W"] == 998 and cross["MM_o"] == 8
+    assert cross["by hand"] == pytest.approx(2990 / 1.005) == cross["engine"]

@@ -89,6 +89,8 @@ class ContractSpec:
     ``liquidation_fee`` goes to the insurance fund; ``liquidator_fee`` (default 0) is paid to the
     liquidators where the venue pays them one (Drift's perp market ``liquidator_fee``, next to its
     ``if_liquidation_fee``; charged by the ``shortage_only`` policy, :mod:`.unwinding`).
+    ``as_of`` and ``source`` date a preset's parameters and say where they come from (venues
+    change them: quote a parameter with its date); both are shown by the repr.
     """
 
     symbol: str
@@ -103,9 +105,15 @@ class ContractSpec:
     funding_clamp: Decimal = Decimal("0.0005")
     funding_cap: Decimal = Decimal("0.02")
     liquidator_fee: Decimal = ZERO
+    as_of: str = field(default="", compare=False)
+    source: str = field(default="", compare=False)
 
     @exact
     def __post_init__(self):
+        for name in ("as_of", "source"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigurationError(f"{name} must be a text (a date, a reference), got "
+                                         f"{getattr(self, name)!r}")
         for name in ("tick_size", "lot_size"):
             v = to_decimal(getattr(self, name), name, ConfigurationError)
             if v <= 0:
@@ -205,13 +213,15 @@ class ContractSpec:
         return p
 
 
+TEXT_FIELDS = ("base", "as_of", "source")
+
+
 @exact
 def linear_perp(symbol, brackets, **kwargs) -> ContractSpec:
     """Convenience: ``linear_perp("BTC-PERP", [(0, 0.004, 125), ...], taker_fee=0.0005)``."""
     fields = {k: (v if isinstance(v, Decimal) else to_decimal(v, k, ConfigurationError))
-              for k, v in kwargs.items() if k not in ("base",)}
-    if "base" in kwargs:
-        fields["base"] = kwargs["base"]
+              for k, v in kwargs.items() if k not in TEXT_FIELDS}
+    fields |= {k: kwargs[k] for k in TEXT_FIELDS if k in kwargs}
     return ContractSpec(symbol=symbol, tiers=make_tiers(brackets), **fields)
 
 
@@ -228,31 +238,49 @@ def hyperliquid_perp(symbol, max_leverage, **kwargs) -> ContractSpec:
     return linear_perp(symbol, [(0, 1 / (2 * max_lev), max_lev)], **kwargs)
 
 
-# Brackets modelled on Binance's published USDⓈ-M tables (first tiers; rounded floors).
+# Every venue parameter of the course lives in these presets (and the rules presets of
+# :mod:`.rules`), each with its date and source: lessons quote them from here.
+BINANCE_BRACKETS = ("modelled on Binance's USDⓈ-M 'Leverage & Margin' brackets (first tiers, "
+                    "rounded floors; https://www.binance.com/en/futures/trading-rules/perpetual/"
+                    "leverage-margin); fees: taker 0.05 %, maker 0.02 %, liquidation clearance "
+                    "fee 1.25 % (model values of Binance's regular tier)")
 BTC_PERP = linear_perp(
     "BTC-PERP",
     [(0, "0.004", 125), (50_000, "0.005", 100), (250_000, "0.01", 50),
      (1_000_000, "0.025", 20), (10_000_000, "0.05", 10), (20_000_000, "0.1", 5),
      (50_000_000, "0.125", 4), (100_000_000, "0.15", 3), (200_000_000, "0.25", 2)],
-    tick_size="0.1", lot_size="0.001",
+    tick_size="0.1", lot_size="0.001", as_of="2025", source=BINANCE_BRACKETS,
 )
 ETH_PERP = linear_perp(
     "ETH-PERP",
     [(0, "0.005", 100), (10_000, "0.0065", 75), (100_000, "0.01", 50),
      (1_000_000, "0.02", 25), (2_000_000, "0.05", 10), (5_000_000, "0.1", 5),
      (10_000_000, "0.125", 4), (20_000_000, "0.15", 3), (40_000_000, "0.25", 2)],
-    tick_size="0.01", lot_size="0.001",
+    tick_size="0.01", lot_size="0.001", as_of="2025", source=BINANCE_BRACKETS,
 )
 SOL_PERP = linear_perp(
     "SOL-PERP",
     [(0, "0.01", 50), (50_000, "0.025", 20), (250_000, "0.05", 10),
      (1_000_000, "0.1", 5), (5_000_000, "0.125", 4), (10_000_000, "0.25", 2)],
-    tick_size="0.01", lot_size="0.01",
+    tick_size="0.01", lot_size="0.01", as_of="2025", source=BINANCE_BRACKETS,
 )
+HYPERLIQUID_LEVERAGE = ("Hyperliquid docs, trading/margin-tiers and trading/liquidations "
+                        "(https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers): "
+                        "max leverage cut to BTC 40x and ETH 25x after the ETH whale liquidation "
+                        "of 12 March 2025; MMR = 1 / (2 x max leverage); no liquidation fee. "
+                        "Taker/maker fees here are the course's model fees (0.05 % / 0.02 %), not "
+                        "Hyperliquid's fee schedule")
+HYPERLIQUID_ETH_PERP = hyperliquid_perp("ETH-PERP", 25, taker_fee=ETH_PERP.taker_fee,
+                                        maker_fee=ETH_PERP.maker_fee, as_of="March 2025",
+                                        source=HYPERLIQUID_LEVERAGE)
+HYPERLIQUID_BTC_PERP = hyperliquid_perp("BTC-PERP", 40, taker_fee=BTC_PERP.taker_fee,
+                                        maker_fee=BTC_PERP.maker_fee, tick_size="0.1",
+                                        as_of="March 2025", source=HYPERLIQUID_LEVERAGE)
 
 DEFAULT_CONTRACTS = {c.symbol: c for c in (BTC_PERP, ETH_PERP, SOL_PERP)}
 
 __all__ = [
     "MarginTier", "ContractSpec", "make_tiers", "linear_perp", "hyperliquid_perp",
-    "BTC_PERP", "ETH_PERP", "SOL_PERP", "DEFAULT_CONTRACTS",
+    "BTC_PERP", "ETH_PERP", "SOL_PERP", "DEFAULT_CONTRACTS", "HYPERLIQUID_ETH_PERP",
+    "HYPERLIQUID_BTC_PERP",
 ]

@@ -32,12 +32,17 @@
 
   A bucket whose equity is gone (at or below zero) is closed in full under every policy.
 
+``as_of`` and ``source`` date a preset and say where its rules come from (venues change them:
+quote a rule with its date); the repr shows both. Contract parameters (tiers, maximum leverage,
+fees) are in the contract presets of :mod:`marginlab.engine.contracts`, dated the same way.
+
 Every field is checked when the rules are built (a wrong one raises ``ConfigurationError`` then,
 not in the middle of a liquidation); :func:`venue_rules` checks an argument that should be rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -72,10 +77,16 @@ class VenueRules:
     cooldown_steps: int = 1
     backstop_ratio: Decimal = Decimal(2) / Decimal(3)
     shortage_buffer: Decimal = ZERO
+    as_of: str = dataclasses.field(default="", compare=False)
+    source: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
             raise ConfigurationError(f"name must be a non-empty text, got {self.name!r}")
+        for text in ("as_of", "source"):
+            if not isinstance(getattr(self, text), str):
+                raise ConfigurationError(f"{text} must be a text (a date, a reference), got "
+                                         f"{getattr(self, text)!r}")
         for field, allowed in (("mm_basis", (MARK, ENTRY)),
                                ("liquidation_fill", (MARK, BANKRUPTCY)),
                                ("loss_sharing", LOSS_SHARING),
@@ -155,15 +166,35 @@ def venue_rules(value) -> VenueRules:
         f"({', '.join(repr(n) for n in (*PRESETS, ALL_AT_ONCE_RULES.name))}); got {value!r}")
 
 
-BINANCE = VenueRules("Binance", MARK, False, MARK, ADL, "pnl_x_margin_ratio", TO_COMPLIANCE)
-BYBIT = VenueRules("Bybit (classic)", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_margin_ratio",
-                   TIER_STEP_DOWN)
-BITMEX = VenueRules("BitMEX", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_effective_leverage",
-                    TIER_STEP_DOWN)
-HYPERLIQUID = VenueRules("Hyperliquid", MARK, False, MARK, ADL, "pnl_x_margin_ratio", CHUNKS)
-SOCIALIZED = VenueRules("Socialized loss", MARK, False, MARK, SOCIALIZE, "pnl_x_margin_ratio")
+BINANCE = VenueRules(
+    "Binance", MARK, False, MARK, ADL, "pnl_x_margin_ratio", TO_COMPLIANCE, as_of="2025",
+    source="Binance USDⓈ-M FAQ 'How to Calculate Liquidation Price' "
+           "(https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93), "
+           "'Liquidation Protocols' (FAQ 360033525271, updated 29 May 2024), ADL FAQ 360033525471")
+BYBIT = VenueRules(
+    "Bybit (classic)", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_margin_ratio", TIER_STEP_DOWN,
+    as_of="2025",
+    source="Bybit help center 'Liquidation Price (USDT Contract)', 'Order Cost', 'Liquidation "
+           "Process' (article 000001098), 'Risk Limit' (000001164), "
+           "https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract")
+BITMEX = VenueRules(
+    "BitMEX", ENTRY, True, BANKRUPTCY, ADL, "pnl_x_effective_leverage", TIER_STEP_DOWN,
+    as_of="2025",
+    source="https://www.bitmex.com/app/isolatedMarginExamples, /app/liquidation, "
+           "/app/autoDeleveraging")
+HYPERLIQUID = VenueRules(
+    "Hyperliquid", MARK, False, MARK, ADL, "pnl_x_margin_ratio", CHUNKS, as_of="2025",
+    source="Hyperliquid docs trading/liquidations (partial liquidation of 20 % above 100,000 "
+           "USDC, 30 s cooldown, backstop below 2/3 of maintenance margin) and "
+           "trading/auto-deleveraging, https://hyperliquid.gitbook.io/hyperliquid-docs/trading/"
+           "liquidations")
+SOCIALIZED = VenueRules("Socialized loss", MARK, False, MARK, SOCIALIZE, "pnl_x_margin_ratio",
+                        as_of="2025", source="a teaching variant of Binance's rules: OKX-style "
+                        "and Deribit socialized loss instead of ADL")
 DRIFT = VenueRules("Drift", MARK, False, MARK, ADL, "pnl_x_margin_ratio", SHORTAGE_ONLY,
-                   shortage_buffer=Decimal("0.02"))
+                   shortage_buffer=Decimal("0.02"), as_of="2025",
+                   source="drift-labs/protocol-v2, programs/drift/src/math/liquidation.rs and "
+                          "math/constants.rs (liquidation margin buffer 2 %)")
 """Drift v2 (drift-labs/protocol-v2, as of 2025): margin measured at the oracle (mark) price, no
 fee in maintenance margin, liquidations filled at the oracle price, and only the shortage closed
 against maintenance margin plus the liquidation margin buffer, ``DEFAULT_LIQUIDATION_MARGIN_BUFFER
@@ -175,7 +206,9 @@ insurance-fund fee 1 %). Drift socializes a bankruptcy over open interest; until
 sharing lands, this preset uses ADL."""
 
 ALL_AT_ONCE_RULES = BINANCE.but(name="All at once (teaching model)",
-                                liquidation_policy=ALL_AT_ONCE)
+                                liquidation_policy=ALL_AT_ONCE,
+                                source="Binance's rules with every position closed at once "
+                                       "(a teaching model; no large venue does this)")
 """Binance's rules with the simplest unwinding: every position of a liquidatable bucket closes at
 once. No large venue does this; lessons use it to teach the first model. Exported as
 ``marginlab.ALL_AT_ONCE`` (here that name is the policy string ``"all_at_once"``)."""

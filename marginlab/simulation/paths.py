@@ -13,7 +13,17 @@ Log returns ``log(S[t+1] / S[t])`` then have mean ``(mu - sigma**2 / 2) * dt`` a
 deviation ``sigma * sqrt(dt)``.
 
 **Merton jump diffusion** (``jump_diffusion``): the same step times ``exp(J1 + ... + Jn)``,
-with n ~ Poisson(jump_rate * dt) jumps in the step and each Ji ~ N(jump_mean, jump_std**2).
+with n ~ Poisson(jump_rate * dt) jumps in the step and each Ji ~ N(jump_mean, jump_std**2),
+and the drift compensated for the jumps (Merton 1976), lambda = jump_rate::
+
+    k = E[exp(J)] - 1 = exp(jump_mean + jump_std**2 / 2) - 1
+    S[t+1] = S[t] * exp((mu - sigma**2 / 2 - lambda * k) * dt + sigma * sqrt(dt) * Z
+                        + J1 + ... + Jn)
+
+so that E[S_t] = s0 * exp(mu * t), exactly as for ``gbm``: the jumps change the shape of the
+distribution (fat tails), not its mean. Per unit of time the log return has variance
+sigma**2 + lambda * (jump_mean**2 + jump_std**2); ``same_variance_sigma`` gives the GBM
+volatility with that variance, the Gaussian control for the jumps.
 
 **Correlated assets** (``correlated_gbm``): one GBM per asset, whose shocks are ``Z @ L.T`` with
 ``L @ L.T = C`` (Cholesky factor of the correlation matrix C), so that corr(Zi, Zj) = C[i, j].
@@ -119,13 +129,17 @@ def gbm(s0, sigma, steps, paths=1, dt=HOUR, mu=0.0, seed=0) -> np.ndarray:
 
 
 def jump_diffusion(s0, sigma, steps, paths=1, jump_rate=12.0, jump_mean=-0.05, jump_std=0.05,
-                   dt=HOUR, mu=0.0, seed=0) -> np.ndarray:
+                   dt=HOUR, mu=0.0, seed=0, compensate=True) -> np.ndarray:
     """Merton jump diffusion: GBM plus sudden jumps, shape ``(paths, steps + 1)``.
 
-    Jumps arrive ``jump_rate`` times a year on average (default 12, about one a month); each
-    multiplies the price by ``exp(N(jump_mean, jump_std**2))`` (default about -5 % +- 5 %,
-    so mostly sudden drops). The drift is not corrected for the jumps: they pull prices down.
-    With ``jump_rate=0`` the result is exactly ``gbm`` with the same arguments."""
+    Jumps arrive ``jump_rate`` (lambda) times a year on average (default 12, about one a month);
+    each multiplies the price by ``exp(N(jump_mean, jump_std**2))`` (default about -5 % +- 5 %,
+    so mostly sudden drops). With ``compensate=True`` (the default) the drift of each step is
+    lowered by ``lambda * k * dt``, k = exp(jump_mean + jump_std**2 / 2) - 1, so that
+    E[S_t] = s0 * exp(mu * t) as without jumps: a comparison with ``gbm`` then measures the
+    tails, not a downward drift. ``compensate=False`` leaves the drift as in ``gbm`` (the
+    jumps then pull prices down on average). With ``jump_rate=0`` the result is exactly
+    ``gbm`` with the same arguments."""
     s0, sigma, steps, paths, dt, mu, seed = _gbm_inputs(s0, sigma, steps, paths, dt, mu, seed)
     rate, mean = real(jump_rate, "jump_rate", 0), real(jump_mean, "jump_mean")
     std = real(jump_std, "jump_std", 0)
@@ -135,10 +149,30 @@ def jump_diffusion(s0, sigma, steps, paths=1, jump_rate=12.0, jump_mean=-0.05, j
     path_memory(paths, steps, 1, JUMP_FACTOR, "jump_diffusion")
     rng = np.random.default_rng(seed)
     log_returns = _log_steps(rng, sigma, mu, dt, (paths, steps))
+    if compensate and rate > 0:
+        log_returns -= rate * jump_compensator(mean, std) * dt
     jumps = rng.poisson(rate * dt, (paths, steps))
     # the sum of n normal jumps is one normal with mean n * mean and variance n * std^2
     log_returns += jumps * mean + np.sqrt(jumps) * std * rng.standard_normal((paths, steps))
     return _grow(s0, log_returns)
+
+
+def jump_compensator(jump_mean, jump_std) -> float:
+    """k = E[exp(J)] - 1 = exp(jump_mean + jump_std**2 / 2) - 1 for J ~ N(jump_mean, jump_std**2):
+    the mean relative size of one jump (about -4.8 % for the defaults -0.05 and 0.05)."""
+    mean, std = real(jump_mean, "jump_mean"), real(jump_std, "jump_std", 0)
+    with np.errstate(over="ignore"):  # huge jumps: inf, which _grow reports as a bad setting
+        return float(np.expm1(np.float64(mean) + np.float64(std) ** 2 / 2))
+
+
+def same_variance_sigma(sigma, jump_rate=12.0, jump_mean=-0.05, jump_std=0.05) -> float:
+    """The GBM volatility whose log returns have the variance of the jump diffusion's:
+    sqrt(sigma**2 + jump_rate * (jump_mean**2 + jump_std**2)) (a compound Poisson sum of
+    N(m, s^2) jumps has variance lambda * (m^2 + s^2) per unit of time)."""
+    sigma = real(sigma, "sigma (volatility)", 0)
+    rate, mean = real(jump_rate, "jump_rate", 0), real(jump_mean, "jump_mean")
+    std = real(jump_std, "jump_std", 0)
+    return math.sqrt(sigma**2 + rate * (mean**2 + std**2))
 
 
 def _correlation(corr, names: list[str]) -> np.ndarray:

@@ -143,8 +143,9 @@ def venue_liquidation_prices(*, leverage=10, quantity=1, entry: float = 2_000,
       ``wallet`` USDT once the position is open (the opening fee already paid) and no other
       position.
 
-    Contracts: :func:`~.waterfall.contract_for` (Hyperliquid's MMR is 1 % at its 50x maximum;
-    the others use ``ETH_PERP``'s tiers). Simplified: the mark is the entry, no funding.
+    Contracts: :func:`~.waterfall.contract_for` (Hyperliquid's MMR is 2 % at its 25x ETH maximum
+    as of March 2025; the others use ``ETH_PERP``'s tiers). Simplified: the mark is the entry,
+    no funding.
 
     Index ``venue``; columns ``isolated margin`` (USDT), ``isolated LP``, ``isolated fall %``,
     ``cross LP``, ``cross fall %`` (prices in USDT per ETH, NaN when no positive price

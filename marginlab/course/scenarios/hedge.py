@@ -84,3 +84,32 @@ def room_to_liquidation_pct(account, symbol: str) -> float | None:
         return None
     mark = account.exchange.marks[symbol]
     return float(abs(lp / mark - 1) * 100)
+
+
+def cross_pool_by_hand(*, market_pct: float = 0.0, leverage=10, deposit: float = 1_000) -> dict:
+    """The cross ETH short's liquidation price solved by hand from the pool equation (lesson 3),
+    next to the engine's. In cross the whole pool must cover every position's maintenance
+    margin; with the BTC long held at its mark (its uPnL U_o and maintenance margin MM_o fixed)
+    and the ETH leg (side s = -1, Q, EP, tier MMR and cum) moving to P::
+
+        W + U_o + s * Q * (P - EP) = MM_o + Q * P * MMR - cum
+        P = (W + U_o - MM_o - s * Q * EP + cum) / (Q * MMR - s * Q)
+
+    (Binance's cross formula with TMM1 = MM_o and UPNL1 = U_o; support FAQ "How to Calculate
+    Liquidation Price of USDⓈ-M Futures Contracts".) Returns the terms ``W`` (wallet),
+    ``U_o``, ``MM_o``, ``Q``, ``EP``, ``MMR``, ``cum``, ``by hand`` and ``engine`` (the cross
+    account's :meth:`~marginlab.engine.account.Account.liquidation_price`), as floats, after a
+    market move of ``market_pct`` % (:func:`hedge_twins`)."""
+    ex = hedge_twins(market_pct=market_pct, leverage=leverage, deposit=deposit)
+    acct = ex.account("cross")
+    btc, eth = acct.position("BTC-PERP"), acct.position("ETH-PERP")
+    u_o = btc.unrealized_pnl(ex.mark("BTC-PERP"))
+    mm_o = acct.maintenance_margin("BTC-PERP")
+    engine = acct.liquidation_price("ETH-PERP")
+    spec, q, ep, s = ex.contract("ETH-PERP"), abs(eth.size), eth.entry_price, -1
+    tier = spec.tier(q * engine)
+    wallet = acct.wallet_balance
+    by_hand = (wallet + u_o - mm_o - s * q * ep + tier.cum) / (q * tier.mmr - s * q)
+    return {"W": float(wallet), "U_o": float(u_o), "MM_o": float(mm_o), "Q": float(q),
+            "EP": float(ep), "MMR": float(tier.mmr), "cum": float(tier.cum),
+            "by hand": float(by_hand), "engine": float(engine)}

@@ -72,3 +72,46 @@ def leverage_ladder(leverages=(2, 5, 10, 20, 50, 100), *, quantity=1, entry=2000
                      "liquidation price": float(liq), "bankruptcy price": float(bkr),
                      "move to liquidation %": float((liq / entry - 1) * 100)})
     return pd.DataFrame(rows).set_index("leverage")
+
+
+def margin_at_entry_and_at_mark(*, leverage=10, mark: float = 1_900, quantity=1, entry=2000,
+                                spec=ETH_PERP) -> pd.DataFrame:
+    """The two measures of initial margin and ROI a learner meets (lesson 1): the margin posted
+    at entry, Q * EP / L, and Binance's initial margin measured at the mark, Q * MP / L (its
+    position table and ROI use it: ``ROI = uPnL / (Q * MP * IMR)``, Binance support FAQ "How to
+    Calculate Liquidation Price of USDⓈ-M Futures Contracts" and "Leverage & Margin"). With
+    uPnL = Q * (MP - EP) for a long::
+
+        at entry:  IM = Q * EP / L    ROI = uPnL / (Q * EP / L)
+        at mark:   IM = Q * MP / L    ROI = uPnL / (Q * MP / L)
+
+    Index ``measured at`` (``entry``, ``mark (Binance)``); columns ``initial margin`` and
+    ``ROI %`` (floats)."""
+    q, ep, mp = Decimal(str(quantity)), Decimal(str(entry)), Decimal(str(mark))
+    lev = spec.check_leverage(leverage, q * ep)
+    upnl = q * (mp - ep)
+    rows = [{"measured at": name, "initial margin": float(q * p / lev),
+             "ROI %": float(100 * upnl / (q * p / lev))}
+            for name, p in (("entry", ep), ("mark (Binance)", mp))]
+    return pd.DataFrame(rows).set_index("measured at")
+
+
+def isolated_liquidation_by_hand(*, quantity=1, entry=2000, margin=200, spec=ETH_PERP,
+                                 rules=BINANCE) -> dict:
+    """The isolated long's liquidation price solved by hand from "equity = maintenance margin"
+    (lesson 1), next to the engine's. With MM measured at the mark in the tier of the notional
+    at the liquidation price (Binance)::
+
+        equity = M + Q * (P - EP)          MM = Q * P * MMR - cum
+        M + Q * P - Q * EP = Q * P * MMR - cum
+        P = (Q * EP - M - cum) / (Q * (1 - MMR))
+
+    Returns the terms (``Q``, ``EP``, ``M``, ``MMR``, ``cum``; the tier is the one the engine's
+    answer falls in), ``by hand`` and ``engine`` (:func:`~marginlab.engine.formulas.
+    isolated_liquidation_price`), as floats."""
+    q, ep, m = Decimal(str(quantity)), Decimal(str(entry)), Decimal(str(margin))
+    engine = isolated_liquidation_price("long", q, ep, m, spec, rules)
+    tier = spec.tier(q * engine)
+    by_hand = (q * ep - m - tier.cum) / (q * (1 - tier.mmr))
+    return {"Q": float(q), "EP": float(ep), "M": float(m), "MMR": float(tier.mmr),
+            "cum": float(tier.cum), "by hand": float(by_hand), "engine": float(engine)}

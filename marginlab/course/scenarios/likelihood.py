@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ...simulation.montecarlo import liquidation_odds, wilson_interval
-from ...simulation.paths import gbm, jump_diffusion
+from ...simulation.paths import gbm, jump_compensator, jump_diffusion, same_variance_sigma
 from ...simulation.replay import Leg, replay
 from .precomputed import Precomputed
 from .twins import MODES
@@ -153,30 +153,65 @@ def interval_by_paths(*, path_counts=(250, 1_000, 4_000), leverage=10, mode: str
 
 def odds_with_jumps(*, leverages=(5, 10, 20), paths: int = 4_000, days: float = 7,
                     vol: float = 0.8, seed: int = 1) -> pd.DataFrame:
-    """How often a single isolated ETH long is liquidated within ``days`` when prices follow a
-    geometric Brownian motion, and when sudden jumps are added (lesson 9, "What the model
-    leaves out").
+    """How often a single isolated ETH long is liquidated within ``days`` under three price
+    models (lesson 9, "What the model leaves out").
 
-    Modelled: ``paths`` hourly ETH paths from 2,000 with volatility ``vol`` a year:
-    :func:`marginlab.simulation.paths.gbm`, and
-    :func:`marginlab.simulation.paths.jump_diffusion` with the same seed (the same Brownian
-    shocks plus on average twelve jumps a year of about -5 % +- 5 %). On each, 1 ETH long held
-    isolated at each leverage with 1,000 USDT deposited, replayed by
+    Modelled: ``paths`` hourly ETH paths from 2,000, all with the same seed (the same Brownian
+    shocks): :func:`marginlab.simulation.paths.gbm` at volatility ``vol`` a year; the same GBM
+    at the volatility with the jump model's variance,
+    sigma' = sqrt(vol**2 + lambda * (m**2 + s**2)) (:func:`~marginlab.simulation.paths.
+    same_variance_sigma`, the Gaussian control: as wide, thin tails); and
+    :func:`marginlab.simulation.paths.jump_diffusion`, lambda = 12 jumps a year of
+    exp(N(m, s**2)), m = -0.05, s = 0.05, drift-compensated so E[S_t] = 2,000 as in the GBM.
+    On each, 1 ETH long held isolated at each leverage with 1,000 USDT deposited, replayed by
     :func:`marginlab.simulation.replay.replay`; a path counts when the position is liquidated
     at least once. Without jumps the odds approach the closed form for a driftless price
     touching the liquidation price (reflection principle), a little lower because the mark is
     only checked hourly. Simplified: ETH only, no funding.
 
-    Index ``leverage`` (``"10x"``); columns ``GBM liquidated %``, ``GBM + jumps liquidated %``.
+    Index ``leverage`` (``"10x"``); columns ``GBM liquidated %``, ``same-variance GBM
+    liquidated %``, ``GBM + jumps liquidated %``.
     """
+    table = _jump_runs(tuple(leverages), paths, days, vol, seed)
+    return table[[f"{name} liquidated %" for name in JUMP_MODELS]]
+
+
+def deficits_with_jumps(*, leverages=(5, 10, 20), paths: int = 4_000, days: float = 7,
+                        vol: float = 0.8, seed: int = 1) -> pd.DataFrame:
+    """Where fat tails show: the largest deficit (the loss beyond the isolated margin, which the
+    insurance fund pays, in USDT) over the same runs as :func:`odds_with_jumps`, per model.
+
+    Index ``leverage``; columns ``<model> largest deficit USDT`` for the three models."""
+    table = _jump_runs(tuple(leverages), paths, days, vol, seed)
+    return table[[f"{name} largest deficit USDT" for name in JUMP_MODELS]]
+
+
+JUMP_MODELS = ("GBM", "same-variance GBM", "GBM + jumps")
+
+
+@lru_cache(maxsize=8)
+def _jump_runs(leverages: tuple, paths: int, days: float, vol: float, seed: int) -> pd.DataFrame:
+    """Both tables of :func:`odds_with_jumps` and :func:`deficits_with_jumps` (one replay)."""
     steps = max(1, round(days * 24))
-    models = {"GBM": gbm(2_000, vol, steps, paths=paths, seed=seed),
-              "GBM + jumps": jump_diffusion(2_000, vol, steps, paths=paths, seed=seed)}
+    models = dict(zip(JUMP_MODELS, (
+        gbm(2_000, vol, steps, paths=paths, seed=seed),
+        gbm(2_000, same_variance_sigma(vol), steps, paths=paths, seed=seed),
+        jump_diffusion(2_000, vol, steps, paths=paths, seed=seed)), strict=True))
     rows = []
     for lev in leverages:
         row = {"leverage": f"{lev}x"}
         for name, eth in models.items():
             run = replay({"ETH-PERP": eth}, [Leg("ETH-PERP", 1, lev)], 1_000, modes=("isolated",))
             row[f"{name} liquidated %"] = 100 * (run.accounts["first liquidation"] >= 0).mean()
+            row[f"{name} largest deficit USDT"] = float(run.accounts["deficit"].max())
         rows.append(row)
     return pd.DataFrame(rows).set_index("leverage")
+
+
+def jump_model_volatility(vol: float = 0.8) -> dict:
+    """The annual volatilities lesson 9 compares, in %: the GBM's ``vol`` and the same-variance
+    control's sqrt(vol**2 + lambda * (m**2 + s**2)) for the default jumps (lambda = 12 a year,
+    m = -0.05, s = 0.05), and the mean size of one jump k = exp(m + s**2 / 2) - 1 in %."""
+    return {"GBM volatility %": 100 * vol,
+            "same-variance volatility %": 100 * same_variance_sigma(vol),
+            "mean jump %": 100 * jump_compensator(-0.05, 0.05)}

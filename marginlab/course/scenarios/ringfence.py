@@ -21,10 +21,13 @@ PLACES = ("free balance", "ETH position", "BTC position")
 
 
 def isolated_pair(*, eth_move_pct: float, leverage, extra_margin: float = 0,
-                  deposit: float = 1_000, eth_qty: str = "2", btc_qty: str = "0.01") -> dict:
+                  deposit: float = 1_000, eth_qty: str = "2", btc_qty: str = "0.01",
+                  eth_mark=None) -> dict:
     """Open the two isolated longs, add ``extra_margin`` to ETH (at most what is available),
-    move ETH's mark; report the money in each place ``before`` and ``after`` the move, ETH's
-    liquidation and bankruptcy prices before it, the mark, and whether ETH was liquidated."""
+    move ETH's mark (by ``eth_move_pct`` %, or to ``eth_mark`` when given); report the money in
+    each place ``before`` and ``after`` the move, ETH's liquidation and bankruptcy prices
+    before it, the mark, whether ETH was liquidated, and the events of the move
+    (``events``)."""
     ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=100_000)
     acct = ex.open_account("trader", deposit=deposit, mode="isolated")
     acct.buy("ETH-PERP", eth_qty, leverage=leverage)
@@ -37,6 +40,9 @@ def isolated_pair(*, eth_move_pct: float, leverage, extra_margin: float = 0,
     liq = acct.liquidation_price("ETH-PERP")
     bkr = acct.bankruptcy_price("ETH-PERP")
     mark = (Decimal(2000) * (1 + Decimal(str(eth_move_pct)) / 100)).quantize(Decimal("0.01"))
+    if eth_mark is not None:
+        mark = Decimal(str(eth_mark))
+    start = len(ex.events)
     ex.set_mark("ETH-PERP", mark)
     eth = acct.positions.get("ETH-PERP")
     after = {"free balance": acct.wallet_balance,
@@ -45,7 +51,45 @@ def isolated_pair(*, eth_move_pct: float, leverage, extra_margin: float = 0,
              "BTC position": acct.isolated_margin("BTC-PERP")}
     return {"exchange": ex, "account": acct, "before": before, "after": after,
             "liquidation price": liq, "bankruptcy price": bkr, "mark": mark,
-            "eth liquidated": eth is None}
+            "eth liquidated": eth is None, "events": ex.events.since(start)}
+
+
+def fund_flows(r: dict) -> dict:
+    """Where the ETH ring's margin M went in an :func:`isolated_pair` move, from its events::
+
+        to the insurance fund     = the liquidation fee (what was left above the bankruptcy
+                                    price, up to Q * P * fee rate)
+        paid by the insurance fund = the deficit Q * (BP - fill) when the fill is below the
+                                    bankruptcy price BP (negative balance protection)
+        margin lost to the market = M - to the insurance fund - back to the free balance
+
+    as floats, with the mark and the fill."""
+    def total(kind):
+        return sum((e.amount for e in r["events"] if e.kind == kind), ZERO)
+
+    fill = next((e.price for e in r["events"] if e.kind == "liquidation"), None)
+    margin = r["before"]["ETH position"]
+    back = r["after"]["free balance"] - r["before"]["free balance"]
+    to_fund = -total("liquidation fee")
+    return {"mark": float(r["mark"]), "fill": float(fill) if fill is not None else None,
+            "ETH margin": float(margin), "to the insurance fund": float(to_fund),
+            "paid by the insurance fund": float(-total("insurance fund")),
+            "margin lost to the market": float(margin - to_fund - back),
+            "back to the free balance": float(back)}
+
+
+def threshold_and_gap(*, leverage=10, gap_pct: float = -30) -> pd.DataFrame:
+    """The lesson's ETH ring liquidated two ways (lesson 2, "Who pays"): with the mark one cent
+    past its liquidation price (the maintenance threshold: what is left, about the maintenance
+    margin, goes to the insurance fund as the liquidation fee) and after a gap of ``gap_pct`` %
+    (below the bankruptcy price: the insurance fund pays the deficit). Columns: the two cases;
+    rows: :func:`fund_flows`."""
+    lp = isolated_pair(eth_move_pct=0, leverage=leverage)["liquidation price"]
+    cases = {"at the liquidation price": isolated_pair(
+                 eth_move_pct=0, leverage=leverage, eth_mark=lp.quantize(Decimal("0.01"),
+                                                                         rounding="ROUND_FLOOR")),
+             f"gap of {gap_pct:g} %": isolated_pair(eth_move_pct=gap_pct, leverage=leverage)}
+    return pd.DataFrame({name: fund_flows(r) for name, r in cases.items()})
 
 
 def liquidation_by_margin_added(*, extra_margins=(0, 100, 200, 400), leverage=10,

@@ -13,6 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from ...engine.exchange import Exchange
+from ...engine.risk import bucket_risk
 from .twins import MODES
 
 
@@ -28,3 +29,35 @@ def twins_after_fall(eth_price: float, *, step: float = 20.0) -> Exchange:
     for mark in path:
         ex.set_mark("ETH-PERP", Decimal(str(round(mark, 2))))
     return ex
+
+
+def ratio_past_the_liquidation_price(mode: str, *, step: float = 5.0) -> dict:
+    """Why lesson 0's log shows margin ratios far above 100 % (180.5 %, 220.0 %): ETH slides in
+    steps of ``step`` USDT, so the first mark the engine sees past a liquidation price is up to
+    one step beyond it. The bucket holding the ETH long (``mode`` ``"cross"``: the wallet and
+    both positions; ``"isolated"``: the ETH ring alone) is measured at the last mark before its
+    liquidation price and at the first one past it, without liquidating::
+
+        equity = collateral + sum of uPnL        margin ratio = MM / equity
+
+    Near the end equity is small, so one step moves the ratio a lot. Returns floats: the
+    liquidation price, both marks, and equity, maintenance margin and margin ratio (%) at each
+    (``before`` and ``past``)."""
+    ex = Exchange(marks={"ETH-PERP": 2000, "BTC-PERP": 50_000}, insurance_fund=100_000)
+    acct = ex.open_account(mode, deposit=1_000, mode=mode, leverage=10)
+    acct.buy("ETH-PERP", 2)
+    acct.buy("BTC-PERP", "0.01")
+    key = acct.bucket_key("ETH-PERP")
+    positions = acct.bucket_positions(key)
+    collateral = acct.wallet_balance if mode == "cross" else acct.isolated_margin("ETH-PERP")
+    liq = acct.liquidation_price("ETH-PERP")
+    steps = np.arange(2000, 0, -step)
+    past = Decimal(str(round(float(steps[steps < float(liq)][0]), 2)))
+    out = {"liquidation price": float(liq)}
+    for name, mark in (("before", past + Decimal(str(step))), ("past", past)):
+        risk = bucket_risk(collateral, positions, {"ETH-PERP": mark, "BTC-PERP": Decimal(50_000)},
+                           ex.contracts, ex.rules)
+        out |= {f"mark {name}": float(mark), f"equity {name}": float(risk.equity),
+                f"MM {name}": float(risk.maintenance),
+                f"margin ratio {name} %": float(100 * risk.maintenance / risk.equity)}
+    return out

@@ -13,7 +13,9 @@ position's margin M into::
 
 and, when the fill is beyond the bankruptcy price, the deficit ``Q * (P_bankruptcy - fill)``
 paid by the insurance fund or left unrecovered. Simplified: one position, a one-step gap, no
-funding; Hyperliquid's ETH contract is :data:`HYPERLIQUID_ETH`, the others use ``ETH_PERP``.
+funding; Hyperliquid's ETH contract is :data:`HYPERLIQUID_ETH`, the others use ``ETH_PERP``
+(both presets of :mod:`marginlab.engine.contracts`, dated, with their sources;
+:func:`venue_parameters` tabulates them).
 """
 
 from __future__ import annotations
@@ -22,21 +24,45 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ...engine.contracts import ETH_PERP, hyperliquid_perp
+from ...engine.contracts import ETH_PERP, HYPERLIQUID_ETH_PERP
 from ...engine.exchange import Exchange
 from ...engine.money import floor_to
 from ...engine.rules import PRESETS
 
 VENUES = ("Binance", "Bybit (classic)", "BitMEX", "Hyperliquid")
-# Hyperliquid: "remaining collateral stays with the trader": no liquidation fee.
-HYPERLIQUID_ETH = hyperliquid_perp("ETH-PERP", 50, taker_fee=ETH_PERP.taker_fee,
-                                   maker_fee=ETH_PERP.maker_fee, liquidation_fee=0)
+# Hyperliquid: 25x max since March 2025, "remaining collateral stays with the trader".
+HYPERLIQUID_ETH = HYPERLIQUID_ETH_PERP
 
 
 def contract_for(venue: str):
     """The ETH contract on ``venue``: Hyperliquid's maintenance margin is half the initial
-    margin at its 50x maximum (:data:`HYPERLIQUID_ETH`); the others use ``ETH_PERP``'s tiers."""
+    margin at its maximum leverage (:data:`HYPERLIQUID_ETH`, 25x as of March 2025: MMR 2 %);
+    the others use ``ETH_PERP``'s tiers."""
     return HYPERLIQUID_ETH if venue == "Hyperliquid" else ETH_PERP
+
+
+def venue_max_leverage(venues=VENUES) -> int:
+    """The highest leverage every venue of ``venues`` allows for a 1 ETH position at 2,000
+    (the lowest of their maximums): the top of the lesson 5 app's leverage slider."""
+    return int(min(contract_for(v).max_leverage(Decimal(2000)) for v in venues))
+
+
+def venue_parameters(venues=VENUES) -> pd.DataFrame:
+    """The ETH contract and rules each venue's preset uses, with their date and source (lessons
+    5 and 7 quote them): maximum leverage and maintenance margin rate of the first tier, the
+    liquidation fee and taker fee (rates on notional, in %), where maintenance margin is
+    measured (mark or entry), the liquidation fill (mark or bankruptcy price), the unwinding
+    policy, ``as of`` and ``source`` (the contract's, then the rules')."""
+    rows = []
+    for venue in venues:
+        spec, rules = contract_for(venue), PRESETS[venue]
+        rows.append({"venue": venue, "max leverage": float(spec.max_leverage()),
+                     "MMR %": float(spec.mmr * 100),
+                     "liquidation fee %": float(spec.liquidation_fee * 100),
+                     "taker fee %": float(spec.taker_fee * 100), "MM on": rules.mm_basis,
+                     "filled at": rules.liquidation_fill, "policy": rules.liquidation_policy,
+                     "as of": spec.as_of, "source": f"{spec.source}; {rules.source}"})
+    return pd.DataFrame(rows).set_index("venue")
 
 
 def liquidate_with_gap(venue: str, *, leverage, gap_pct: float, fund: float = 1_000,

@@ -16,6 +16,8 @@ app                what it shows                                               l
 ``WaterfallApp``   where a liquidated position's margin goes, by venue         5
 ``AdlApp``         insurance fund, ADL queue and socialized loss               6
 ``SurvivalApp``    how far each mode survives and what it loses                7
+``TierApp``        tiers in practice: a bigger position survives a smaller     7
+                   fall; the liquidation price jumps at a leverage cap
 ``CascadeApp``     an ETH shock, forced orders and the cascade, cross vs       8
                    isolated crowd
 ``OddsApp``        Monte Carlo: liquidation odds and losses vs leverage        9
@@ -46,13 +48,11 @@ from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
 from .survival import SurvivalApp
 from .teaser import TeaserApp
-from .unwinding import UnwindApp
-from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "DesignApp", "FundingApp",
            "HedgeApp", "LeverageApp", "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp",
-           "SurvivalApp", "TeaserApp", "UnwindApp", "WaterfallApp", "Choice", "Number", "Quiz",
-           "COLORS"]
+           "SurvivalApp", "TeaserApp", "TierApp", "UnwindApp", "WaterfallApp", "Choice", "Number",
+           "Quiz", "COLORS"]
 
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import ipywidgets as widgets
 
 from ..plots import usd_axis
-from ..scenarios.waterfall import VENUES, liquidate_with_gap
+from ..scenarios.waterfall import VENUES, liquidate_with_gap, venue_max_leverage
 from ..style import COLORS
 from .base import App
 
@@ -28,7 +28,8 @@ class WaterfallApp(App):
         return {
             "venue": widgets.Dropdown(options=list(VENUES), value="Binance",
                                       description="venue"),
-            "leverage": widgets.IntSlider(value=20, min=3, max=50, description="leverage"),
+            "leverage": widgets.IntSlider(value=20, min=3, max=venue_max_leverage(),
+                                          description="leverage"),
             "gap": widgets.FloatSlider(value=0.0, min=0.0, max=10.0, step=0.25,
                                        description="gap past LP %", readout_format=".2f"),
             "fund": widgets.IntSlider(value=1_000, min=0, max=1_000, step=50,
