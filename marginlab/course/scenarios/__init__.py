@@ -73,13 +73,7 @@ from .funding import (
     funding_rate_examples,
     funding_summary,
 )
-from .hedge import (
-    LEGS,
-    cross_pool_by_hand,
-    hedge_after_moves,
-    hedge_twins,
-    room_to_liquidation_pct,
-)
+from .hedge import LEGS, cross_pool_by_hand, hedge_after_moves, hedge_twins, room_to_liquidation_pct
 from .leverage import (
     initial_margin,
     isolated_liquidation_by_hand,
@@ -102,19 +96,76 @@ from .likelihood import (
     odds_by_leverage,
     odds_with_jumps,
 )
+from .pool import (
+    TwinReplay,
+    crash_recovery_grid,
+    fund_payments,
+    pool_split,
+    price_path,
+    replay_twins,
+)
+from .protocols import (
+    PROTOCOLS,
+    drift_shortage,
+    dydx_fillable_price,
+    dydx_fills,
+    dydx_isolated_market,
+    followed_through,
+    health_table,
+    liquidate_at,
+    protocol_rules,
+    same_account,
+)
+from .ringfence import (
+    PLACES,
+    fund_flows,
+    isolated_pair,
+    liquidation_by_margin_added,
+    threshold_and_gap,
+)
+from .teaser import ratio_past_the_liquidation_price, twins_after_fall
+from .tiers import NOTIONALS, tier_curve, tier_position, tiers_in_practice
+from .twins import MODES, lots_for
+from .unwinding import (
+    LESSON_4_CRASH,
+    UnwindRun,
+    first_liquidating_crash,
+    policy_table,
+    rescue_case,
+    rescue_search,
+    unwind_crash,
+    unwinding_table,
+)
+from .waterfall import (
+    HYPERLIQUID_ETH,
+    VENUES,
+    contract_for,
+    liquidate_with_gap,
+    venue_comparison,
+    venue_max_leverage,
+    venue_parameters,
+)
 
 __all__ = [
-    "Design", "baselines", "describe_scenarios", "score", "stress_scenarios", "CASES", "FACTS",
-    "CaseResult", "adl_closes", "case_summary", "compare_venues", "facts", "mango_collateral",
-    "replay_case", "open_twin", "size_by_leverage", "survival", "venue_liquidation_prices",
-    "HistoricalTwins", "cascade_after_shock", "cascade_summary", "cascade_unwinding",
-    "crash_summary", "crowd_sides", "crowd_through_crash", "historical_twins",
+    "Design", "baselines", "describe_scenarios", "score", "stress_scenarios", "CASES",
+    "CaseResult", "FACTS", "adl_closes", "case_summary", "compare_venues", "facts",
+    "mango_collateral", "replay_case", "open_twin", "size_by_leverage", "survival",
+    "venue_liquidation_prices", "HistoricalTwins", "cascade_after_shock", "cascade_summary",
+    "cascade_unwinding", "crash_summary", "crowd_sides", "crowd_through_crash", "historical_twins",
     "twins_through_crashes", "who_pays_for_a_crash", "SHORTS", "WHALE", "adl_table", "crash",
     "market", "basis_liquidation", "fee_schedules", "first_trade_fees", "funding_periods",
-    "funding_rate_examples", "funding_summary", "LEGS", "hedge_after_moves", "hedge_twins",
-    "room_to_liquidation_pct", "initial_margin", "leverage_ladder", "one_position",
-    "cross_pool_by_hand", "isolated_liquidation_by_hand", "margin_at_entry_and_at_mark", "BINS",
-    "COMMITTED", "HORIZONS", "LEVERAGES", "PATHS", "VOLS", "deficits_with_jumps",
-    "interval_by_paths", "jump_model_volatility", "odds", "odds_at", "odds_by_leverage",
-    "odds_with_jumps",
+    "funding_rate_examples", "funding_summary", "LEGS", "cross_pool_by_hand", "hedge_after_moves",
+    "hedge_twins", "room_to_liquidation_pct", "initial_margin", "isolated_liquidation_by_hand",
+    "leverage_ladder", "margin_at_entry_and_at_mark", "one_position", "BINS", "COMMITTED",
+    "HORIZONS", "LEVERAGES", "PATHS", "VOLS", "deficits_with_jumps", "interval_by_paths",
+    "jump_model_volatility", "odds", "odds_at", "odds_by_leverage", "odds_with_jumps",
+    "TwinReplay", "crash_recovery_grid", "fund_payments", "pool_split", "price_path",
+    "replay_twins", "PROTOCOLS", "drift_shortage", "dydx_fillable_price", "dydx_fills",
+    "dydx_isolated_market", "followed_through", "health_table", "liquidate_at", "protocol_rules",
+    "same_account", "PLACES", "fund_flows", "isolated_pair", "liquidation_by_margin_added",
+    "threshold_and_gap", "ratio_past_the_liquidation_price", "twins_after_fall", "NOTIONALS",
+    "tier_curve", "tier_position", "tiers_in_practice", "MODES", "lots_for", "LESSON_4_CRASH",
+    "UnwindRun", "first_liquidating_crash", "policy_table", "rescue_case", "rescue_search",
+    "unwind_crash", "unwinding_table", "HYPERLIQUID_ETH", "VENUES", "contract_for",
+    "liquidate_with_gap", "venue_comparison", "venue_max_leverage", "venue_parameters",
 ]

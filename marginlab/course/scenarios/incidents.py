@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ...engine.contracts import BTC_PERP, ETH_PERP, hyperliquid_perp, linear_perp
-from .waterfall import HYPERLIQUID_ETH
 
 D = Decimal
 
@@ -73,9 +72,15 @@ def _whale_takes_profit_out(ex) -> None:
     _open(ex, WHALE_SHORTS, "sell")  # the other side of the new long
 
 
+# the contract as it was that day: ETH at 50x (MMR 1 %), cut to 25x after this liquidation
+WHALE_ETH = hyperliquid_perp("ETH-PERP", 50, taker_fee=ETH_PERP.taker_fee,
+                             maker_fee=ETH_PERP.maker_fee, as_of="before 12 March 2025",
+                             source="Hyperliquid docs, trading/margin-tiers (ETH 50x until the "
+                                    "whale liquidation of 12 March 2025)")
+
 ETH_WHALE = Case(
     title="Hyperliquid ETH 50x whale", date="12 March 2025", venue="Hyperliquid",
-    contract=HYPERLIQUID_ETH,
+    contract=WHALE_ETH,
     steps=(Step("whale opens 160 ETH at 50x", D(1848)),
            Step("ETH 1,900: profit out, 50x kept", D(1900), action=_whale_takes_profit_out),
            Step("ETH 1,872: liquidated", D(1872))),
