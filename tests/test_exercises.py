@@ -56,7 +56,8 @@ def all_text(nb) -> str:
 
 
 # what the answers look like when printed (the released notebooks must print none of them)
-ANSWERS = ["2,110.55", "2,686.57", "1,337.94", "19.36", "595.75", "3.523", "7.21", "922.51",
+ANSWERS = ["ann, ben", "39.91", "2,110.55", "2,686.57", "1,337.94", "19.36", "595.75", "3.523",
+           "7.21", "922.51",
            "grace, heidi", "9.64", "1 ETH short", "1.0 ETH", "798.00", "998.00",
            "nothing liquidated", "liquidated ['BTC-PERP']", "2,420", "300.00", "133.86",
            "208.33", "ivan, judy", "1,802.12", "1835.82", "0.2007", "0.2842"]
@@ -240,6 +241,12 @@ CAREFUL_DESIGN = capstone.Design(max_leverage=10, insurance_fund=150_000,
                                         (2_000_000, 0.15, 3)))
 
 RIGHT = {
+    # 14a: at 1,830 ann (equity 12,500 - 60 x 170 = 2,300 <= 5,490) and ben (2,000 - 1,360 = 640
+    # <= 732); cat 650 > 457.5, fay 2,300 > 915, the shorts gain
+    "protocol_liquidatable": lambda: ["ann", "ben"],
+    # 14b: shortage 60 x 1,860 x 7 % - (12,500 - 60 x 140) = 7,812 - 4,100 = 3,712; each ETH
+    # frees 1,860 x (7 % - 2 %) = 93
+    "drift_base_to_close": lambda: Decimal(3712) / 93,
     "largest_eth_drop": lambda: practice.largest_eth_drop_pct(),
     "isolated_twin_equity": lambda: practice.isolated_twin_equity_after_drop(),
     "largest_cross_eth_long": lambda: practice.largest_cross_eth_long(),
@@ -292,6 +299,11 @@ def test_the_right_answer_passes_in_every_reasonable_form(name):
 
 
 WRONG = [  # (exercise, answer from the right one, words the message must hold)
+    ("protocol_liquidatable", lambda r: ["ann"], "those are dYdX's"),
+    ("protocol_liquidatable", lambda r: [], "liquidation starts earlier"),
+    ("protocol_liquidatable", lambda r: ["ann", "zed"], "'zed' is not one of"),
+    ("drift_base_to_close", lambda r: Decimal(3712) / (1860 * Decimal("0.07")), "fees are missing"),
+    ("drift_base_to_close", lambda r: -r, "positive number"),
     ("largest_eth_drop", lambda r: -r, "wrong sign"),
     ("largest_eth_drop", lambda r: r / 100, "give a percentage"),
     ("largest_eth_drop", lambda r: r * 100, "check the units"),

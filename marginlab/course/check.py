@@ -514,6 +514,18 @@ EXERCISES: dict[str, Grader] = {
                  "for the next round.",
             low="The cascade stops when a round liquidates nobody: the price moves no further.",
             mistakes=mistakes.cascade_price)),
+    # 14a, 14b: practice_losses.protocol_public_state
+    "protocol_liquidatable": names(
+        losses.liquidatable_accounts, lambda: sorted(losses.protocol_public_state().index),
+        "value each account at the oracle: equity = collateral + ETH x (oracle - 2,000), "
+        "against maintenance margin = |ETH| x oracle x 5 %.", mistakes.protocol_names),
+    "drift_base_to_close": number(
+        losses.drift_base_to_close, 0.001, "ETH", Hints(
+            high="Closing that much clears more than the shortage: each ETH closed frees "
+                 "P (5 % + 2 % - 1 % - 1 %).",
+            low="That leaves part of the shortage: shortage = ETH x P x (5 % + 2 %) - equity.",
+            sign="Give the ETH closed as a positive number.",
+            mistakes=mistakes.drift_base)),
     # 12a, 12b: practice_losses.odds_paths
     "liquidation_probability": number(
         losses.odds_probability, 0.001, "", Hints(

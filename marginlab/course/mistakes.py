@@ -232,3 +232,27 @@ def odds_intervals() -> list[tuple[tuple[float, float], str]]:
     half = z * (p * (1 - p) / n) ** 0.5
     return [((p - half, p + half), "that is the normal (Wald) interval p ± z √(p(1-p)/n); use "
              "Wilson's, which stays inside 0..1 and is right for few hits.")]
+
+
+# --- 14: a liquidator's view --------------------------------------------------------------------
+def protocol_names() -> list[tuple[list[str], str]]:
+    return [(losses.liquidatable_on("dYdX v4"), "those are dYdX's: Drift's maintenance margin is "
+                                                "5 % of the notional at the oracle, not 3 %."),
+            ([], "nobody is bankrupt yet, but liquidation starts earlier: at equity <= "
+                 "maintenance margin, not at equity <= 0.")]
+
+
+def drift_base() -> list[tuple[Decimal, str]]:
+    q, collateral = D(60), D(12_500)
+    p = losses.SHORTAGE_ORACLE
+    equity = collateral + q * (p - 2000)
+    with_buffer = q * p * D("0.07") - equity
+    no_buffer = q * p * D("0.05") - equity
+    return [(with_buffer / (p * D("0.07")), "the fees are missing: each ETH closed pays 1 % to "
+                                            "the liquidator and 1 % to the insurance fund, so it "
+                                            "frees P (7 % - 2 %)."),
+            (no_buffer / (p * (D("0.05") - D("0.02"))), "the buffer is missing: Drift closes "
+                                                         "enough to clear maintenance margin "
+                                                         "plus the 2 % buffer."),
+            (with_buffer / (p * D("0.07") + p * D("0.02")), "the fees have the wrong sign: they "
+                                                            "take from what a close frees.")]

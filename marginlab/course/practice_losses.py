@@ -30,6 +30,7 @@ from ..simulation.market import cascade
 from ..simulation.montecarlo import wilson_interval
 from ..simulation.paths import gbm
 from . import practice
+from .scenarios import protocols
 
 ETH = "ETH-PERP"
 
@@ -176,3 +177,44 @@ def odds_probability() -> float:
 def odds_interval() -> tuple[float, float]:
     low, high = wilson_interval(odds_count(), ODDS_PATHS)
     return float(low), float(high)
+
+
+# --- exercise 14: a liquidator's view of a protocol's public state (lesson 12) --------------------
+LIQUIDATOR_ORACLE = Decimal(1830)  # 14a
+SHORTAGE_ORACLE = Decimal(1860)  # 14b
+
+
+def protocol_public_state() -> pd.DataFrame:
+    """Lesson 12's ETH market as anyone reads it on chain: each account's collateral (USDC) and
+    position (ETH, + long, - short), every position entered at 2,000, cross margin."""
+    return pd.DataFrame([{"trader": t, "collateral USDC": float(c), "ETH": float(q),
+                          "entry": float(protocols.ORACLE)}
+                         for t, (q, c) in protocols.ACCOUNTS.items()]).set_index("trader")
+
+
+def liquidatable_on(protocol: str, oracle=LIQUIDATOR_ORACLE) -> list[str]:
+    """The accounts whose equity is at or below maintenance margin at ``oracle`` on
+    ``protocol``'s rules (:func:`protocols.health_table`)."""
+    table = protocols.health_table(protocol, oracle)
+    return [str(t) for t in table.index[table["liquidatable"]]]
+
+
+def liquidatable_accounts() -> list[str]:
+    """14a: what a liquidator bot finds on Drift v2 at :data:`LIQUIDATOR_ORACLE`."""
+    return liquidatable_on("Drift v2")
+
+
+def drift_base_to_close() -> Decimal:
+    """14b: ann's ETH that Drift's shortage formula closes at :data:`SHORTAGE_ORACLE`."""
+    return protocols.drift_shortage(SHORTAGE_ORACLE)["base by formula"]
+
+
+def drift_replay() -> str:
+    """What Drift's engine does at :data:`SHORTAGE_ORACLE` (lesson 12's market): the ETH it
+    closes of each account, the fees, and the margin ratio left."""
+    r = protocols.drift_shortage(SHORTAGE_ORACLE)
+    return (f"oracle {r['oracle']:,.2f}: ann's shortage {r['shortage']:,.2f} USDC; the engine "
+            f"closed {r['ETH closed']} ETH (the formula: {r['base by formula']:,.3f}, rounded up "
+            f"to a lot), paid {r['to liquidator']:,.2f} to the liquidator and "
+            f"{r['to insurance fund']:,.2f} to the insurance fund; margin ratio after "
+            f"{float(r['margin ratio after']) * 100:.1f} %")
