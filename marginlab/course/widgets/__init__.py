@@ -48,6 +48,9 @@ from .quiz import Choice, Number, Quiz
 from .ringfence import RingFenceApp
 from .survival import SurvivalApp
 from .teaser import TeaserApp
+from .tiers import TierApp
+from .unwinding import UnwindApp
+from .waterfall import WaterfallApp
 
 __all__ = ["App", "app_classes", "AdlApp", "CascadeApp", "CaseApp", "DesignApp", "FundingApp",
            "HedgeApp", "LeverageApp", "OddsApp", "PoolApp", "ProtocolApp", "RingFenceApp",
