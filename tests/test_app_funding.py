@@ -165,8 +165,9 @@ def test_the_check_yourself_answers_are_the_hand_worked_ones():
     from marginlab.course.quizzes import lesson_11
 
     quiz = lesson_11.check_yourself()
-    assert quiz.answer(0, "995.50")  # 1,000 - 2 x (2.00 + 0.25)
-    assert quiz.answer(1, 0) and quiz.answer(3, 0) and quiz.answer(4, 0)
+    assert quiz.answer(0, "995.75")  # 1,000 - (2.00 + 0.25) to open - 2.00 to close the ETH
+    assert quiz.answer(0, "995.50") is False  # both closed: the lesson's figure
+    assert quiz.answer(1, 2) and quiz.answer(3, 0) and quiz.answer(4, 0)
     # 10x: margin 200, MM 10, 2 USDT a period: 200 - 2 n <= 10 from n = 95
     assert quiz.answer(2, 95)
     assert quiz.answer(2, 100) is False and "not at zero" in quiz.feedback[2].value

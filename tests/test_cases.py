@@ -139,7 +139,9 @@ def test_check_yourself_takes_the_right_answers_and_hints_at_wrong_ones():
     quiz = lesson_13.check_yourself()
     notional = D(160) * 1872
     assert quiz.answer(0, 1) is True  # the backstop vault
-    assert quiz.answer(1, float(D("0.005") * notional * notional / 80_000)) is True
+    # the lesson shows the loss on the 80,000 book; the quiz asks for a book twice as deep
+    assert quiz.answer(1, float(D("0.005") * notional * notional / 160_000)) is True
+    assert quiz.answer(1, float(D("0.005") * notional * notional / 80_000)) is False
     assert quiz.answer(1, 4_000) is False
     assert [quiz.answer(i, 0) for i in (2, 3, 4)] == [True, True, True]
     assert quiz.answer(0, 0) is False and "withdrew" in quiz.feedback[0].value

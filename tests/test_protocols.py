@@ -172,11 +172,14 @@ def test_the_lessons_quiz_accepts_the_right_answers_and_hints_at_wrong_ones():
     from marginlab.course.quizzes import lesson_12
 
     quiz = lesson_12.check_yourself()
-    # at 1,840 equity 2,900 is above 60 x 1,840 x 2 % and below 3 % and 5 %
+    # at 1,835 (a price the lesson does not print) equity 12,500 - 60 x 165 = 2,600 is above
+    # 60 x 1,835 x 2 % = 2,202 and below 3 % (3,303) and 5 % (5,505)
     assert quiz.questions[0].options[quiz.questions[0].answer] == "dYdX v4 and Drift v2"
-    assert quiz.answer(1, "552") is True  # min(2,900, 0.5 % x 60 x 1,840)
-    assert quiz.answer(1, "2,900") is False
-    assert quiz.answer(3, "27.618") is True
+    assert quiz.answer(1, "550.5") is True  # min(2,600, 0.5 % x 60 x 1,835)
+    assert quiz.answer(1, "2,600") is False
+    # at 1,870: shortage 60 x 1,870 x 7 % - (12,500 - 60 x 130) = 7,854 - 4,700 = 3,154;
+    # base = 3,154 / (1,870 x 5 %) = 33.7326..., the engine closes 33.733 (a lot above)
+    assert quiz.answer(3, "33.733") is True
     assert quiz.answer(3, "60") is False
     for i, q in enumerate(quiz.questions):
         if hasattr(q, "options"):

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from ..scenarios.funding import first_trade_fees, funding_periods, funding_summary
+from ...engine.exchange import Exchange
+from ...engine.rules import BINANCE
+from ..scenarios.funding import funding_periods, funding_summary
 from ..widgets.quiz import Choice, Number, Quiz
 
 FUNDING_RATE = 0.001  # 0.1 % per 8 h
 LEVERAGE = 10
 
 
+def _wallet_after_closing_eth_only():
+    """Lesson 0's first trade on Binance's rules, then the ETH long closed at the same price."""
+    ex = Exchange(rules=BINANCE, marks={"ETH-PERP": 2_000, "BTC-PERP": 50_000})
+    acct = ex.open_account("trader", deposit=1_000)
+    acct.buy("ETH-PERP", 2, leverage=10)
+    acct.buy("BTC-PERP", "0.01", leverage=10)
+    acct.close("ETH-PERP")
+    return acct.wallet_balance
+
+
 def check_yourself() -> Quiz:
     """Five questions; every number from :mod:`marginlab.course.scenarios.funding`."""
-    closed = first_trade_fees(venues=("Binance",)).loc["Binance", "wallet after closing"]
+    closed = _wallet_after_closing_eth_only()
     table = funding_periods(rate=FUNDING_RATE, periods=120, leverage=LEVERAGE)
     periods = funding_summary(table)["isolated liquidated at"]
     return Quiz([
         Number("Lesson 0's trader (1,000 USDT, long 2 ETH at 2,000 and 0.01 BTC at 50,000, "
-               "taker 0.05 %) closes both positions at once, at the same prices, on Binance. "
-               "What does the wallet show?", answer=float(closed), tolerance=0.01, unit="USDT",
+               "taker 0.05 %) closes only the ETH long, at the same price, on Binance. What "
+               "does the wallet show?", answer=float(closed), tolerance=0.01, unit="USDT",
                hint="Each fill pays notional x taker rate: the open and the close."),
         Choice("ETH's index stays near 2,000 while the perpetual's mark drops 7 %. Which one can "
-               "liquidate your long?", ["the mark", "the index", "neither: only trades can"],
-               answer=0, why="Margin and liquidation are measured at the mark.",
-               hints={1: "The index feeds funding and the mark, but the margin check reads the "
-                         "mark.", 2: "No trade is needed: the mark alone moves margin ratios."}),
+               "liquidate your long?", ["the index", "neither: only trades can", "the mark"],
+               answer=2, why="Margin and liquidation are measured at the mark.",
+               hints={0: "The index feeds funding and the mark, but the margin check reads the "
+                         "mark.", 1: "No trade is needed: the mark alone moves margin ratios."}),
         Number(f"Funding is +0.1 % per 8 h and the mark stays at 2,000. After how many periods "
                f"is a 1 ETH long with {LEVERAGE}x isolated margin liquidated?",
                answer=float(periods), tolerance=0, unit="periods",

@@ -26,40 +26,41 @@ def _who(liquidatable: list[bool]) -> int:
 def check_yourself() -> Quiz:
     """Six questions: which protocol liquidates first, the dYdX fee, the backstop vault, Drift's
     shortage, where a Drift bankruptcy goes, and why anyone can liquidate."""
-    at_1840 = same_account(1840)
+    at_1835 = same_account(1835)  # the lesson prints 1,840, 1,825, 1,800, 1,760 and 1,880
     at_1800 = same_account(1800)
-    shortage = drift_shortage(1880)
-    who = _who(list(at_1840["liquidatable"]))
+    shortage = drift_shortage(1870)
+    who = _who(list(at_1835["liquidatable"]))
     return Quiz([
-        Choice("ETH's oracle falls from 2,000 to 1,840. Which protocols can liquidate ann?",
+        Choice("ETH's oracle falls from 2,000 to 1,835. Which protocols can liquidate ann?",
                WHO_LIQUIDATES, answer=who,
                why="Same equity everywhere; only the maintenance rates differ: 2 % on "
                    "Hyperliquid, 3 % on dYdX, 5 % on the Drift model market.",
-               hints={k: "Compare ann's equity at 1,840 with 60 x 1,840 x MMR on each protocol."
+               hints={k: "Compare ann's equity at 1,835 with 60 x 1,835 x MMR on each protocol."
                       for k in range(len(WHO_LIQUIDATES)) if k != who}),
-        Number("At 1,840, how much of ann's collateral goes to dYdX's insurance fund?",
-               answer=float(at_1840.loc["dYdX v4", "to insurance fund"]), tolerance=1,
+        Number("At 1,835, how much of ann's collateral goes to dYdX's insurance fund?",
+               answer=float(at_1835.loc["dYdX v4", "to insurance fund"]), tolerance=1,
                unit="USDC", hint="min(what is left, 0.5 % of the notional closed)."),
         Choice("At 1,800 on Hyperliquid ann's equity is below 2/3 of her maintenance margin. "
                f"Who gets her remaining {at_1800.loc['Hyperliquid', 'to backstop vault']:,.0f} "
                "USDC?",
-               ["the backstop vault (HLP's liquidator)", "ann", "an insurance fund",
-                "a third-party liquidator"], answer=0,
+               ["ann", "the backstop vault (HLP's liquidator)", "an insurance fund",
+                "a third-party liquidator"], answer=1,
                why="A backstop liquidation hands positions and collateral to the vault.",
-               hints={1: "Below 2/3 of MM the market order is skipped.",
+               hints={0: "Below 2/3 of MM the market order is skipped.",
                       2: "Hyperliquid has no insurance fund.",
                       3: "Below 2/3 of MM no market order goes to the book."}),
-        Number("At 1,880, how many ETH does Drift's shortage formula close (3 decimals)?",
+        Number("At 1,870, how many ETH does Drift's shortage formula close (3 decimals)?",
                answer=float(shortage["ETH closed"]), tolerance=0.01, unit="ETH",
                hint="base = shortage / (P (m + buffer) - P (liquidator fee + insurance fee))."),
         Choice("A Drift account goes bankrupt and the insurance fund cannot pay it all. Who pays "
                "the rest?",
-               ["every open position of the market, per unit of base, longs and shorts alike",
-                "the profitable shorts, in ADL order", "the liquidator", "nobody"], answer=0,
+               ["the profitable shorts, in ADL order", "the liquidator",
+                "every open position of the market, per unit of base, longs and shorts alike",
+                "nobody"], answer=2,
                why="Drift bumps the market's cumulative funding: a loss per unit of open "
                    "interest.",
-               hints={1: "That is dYdX's deleveraging and Hyperliquid's ADL.",
-                      2: "The liquidator is paid a fee; it does not cover deficits.",
+               hints={0: "That is dYdX's deleveraging and Hyperliquid's ADL.",
+                      1: "The liquidator is paid a fee; it does not cover deficits.",
                       3: "Someone always pays: on Drift, the open interest."}),
         Choice("Why can anyone run a liquidation bot on these protocols?",
                ["balances, positions and oracle prices are public, and liquidators are paid",

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ...engine import rulebook
 from ..scenarios import CASES, replay_case
 from ..scenarios.incidents import WHALE
 from ..widgets.quiz import Choice, Number, Quiz
@@ -14,7 +17,11 @@ def check_yourself() -> Quiz:
     whale = replay_case("eth-whale")
     payer = min(("the whale", "backstop vault", "insurance fund"),
                 key=lambda p: whale.who_pays[p])
-    lost = float(whale.covered["backstop vault lost unwinding"])
+    case_ = CASES["eth-whale"]
+    deeper = 2 * case_.depth  # the lesson shows the loss on the case's own book
+    q_, mark_ = Decimal(WHALE["whale"][0]), case_.steps[-1].mark
+    lost = float(q_ * (mark_ - rulebook.book_fill_price(1, q_, mark_, Decimal(deeper),
+                                                        case_.contract.tick_size)))
     case = CASES["eth-whale"]
     q, mark = int(WHALE["whale"][0]), case.steps[-1].mark
     mango_adl = float(replay_case("mango", "Binance").who_pays["the attacker"])
@@ -28,8 +35,8 @@ def check_yourself() -> Quiz:
                hints={0: "The whale withdrew its profit before the fall: what could it lose?",
                       2: "On Hyperliquid the backstop vault takes over before any fund pays.",
                       3: "Was anyone auto-deleveraged in this replay? Look at the path."}),
-        Number(f"How much did the backstop vault lose selling the whale's {q} ETH through the "
-               f"book, taken over at {mark:,} with a depth of {case.depth:,} USD per 1 %?",
+        Number(f"The backstop vault took the whale's {q} ETH over at {mark:,}. Had the book been "
+               f"twice as deep ({deeper:,} USD per 1 %), how much would selling them have lost?",
                answer=lost, tolerance=1, unit="USDT",
                hint="F = P (1 - 0.005 Q P / D), and the loss is Q (P - F).",
                why=f"0.005 (Q P)^2 / D with Q P = {q * mark:,}."),
