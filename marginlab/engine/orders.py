@@ -58,6 +58,7 @@ def trade(acct, symbol, direction, quantity, at_price, leverage, mode, maker,
         new = Position(symbol, new.size, new.entry_price, lev, mode, side)
     fee_rate = spec.maker_fee if maker else spec.taker_fee
     with ex.atomic():
+        first_mark = symbol not in ex.marks
         ex.marks.setdefault(symbol, p)
         ex.events.append("fill", describe_fill(acct, spec, pos, new, direction, q, p, mode,
                                                      realized, closed),
@@ -69,8 +70,12 @@ def trade(acct, symbol, direction, quantity, at_price, leverage, mode, maker,
             pay_for_open(acct, new, opened, p, fee_rate)
             acct.positions[key] = new
         refuse_if_liquidatable(acct, key if new is not None else None)
-        ex.run_liquidations()
+        # a fill moves no mark (but a symbol's first) and no other account's money: only this
+        # account's buckets can need a liquidation, so the whole exchange is scanned only then
+        if first_mark or any(r.is_liquidatable for r in acct.buckets().values()):
+            ex.run_liquidations()
     return realized
+
 
 def check_leg_order(acct, spec, side: str, direction: int, q: Decimal, pos) -> None:
     """Hedge mode: an order against its leg's side reduces that leg and may not exceed it

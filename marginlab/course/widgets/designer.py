@@ -27,6 +27,13 @@ PARTS = (("fund paid", "the fund paid", COLORS["insurance"], ""),
          ("unrecovered", "nobody paid", COLORS["price"], "xx"))
 
 
+def _scale(needed: float) -> float:
+    """The x axis's right end: the first of 1, 2.5 and 5 times a power of ten at or above
+    ``needed``, so that most updates keep the axis (and only the bars are repainted)."""
+    power = 10 ** np.floor(np.log10(needed))
+    return float(next(m * power for m in (1, 2.5, 5, 10) if m * power >= needed))
+
+
 class DesignApp(App):
     """Max leverage, maintenance tiers, liquidation policy and fee, fund, loss sharing."""
 
@@ -100,8 +107,10 @@ class DesignApp(App):
                 bar.set_x(totals[i])
                 bar.set_width(width)
                 totals[i] += width
-        right = max(1.6 * totals.max(), 1.15 * st["fund"], 10_000)
-        self.ax.set_xlim(0, right)
+        right = _scale(max(1.6 * totals.max(), 1.15 * st["fund"], 10_000))
+        if right != self.ax.get_xlim()[1]:  # the axis changes only by whole steps
+            self.ax.set_xlim(0, right)
+            self.invalidate()
         self.fund_line.set_xdata([st["fund"], st["fund"]])
         for i, key in enumerate(self.keys):
             verdict = "holds" if st[f"{key}: passes"] else "BREAKS"
@@ -110,6 +119,11 @@ class DesignApp(App):
         self.title.set_text(f"{st['max leverage']}x, {st['tiers']} tiers, {st['policy']}, "
                             f"fund {st['fund']:,.0f}: holds in {st['passed']} of "
                             f"{len(self.keys)}")
+
+    def animated(self) -> list:
+        """The bars, their labels, the fund's line and the title: the rest is blitted."""
+        return [b for part in self.bars.values() for b in part] + [self.fund_line,
+                                                                   *self.labels, self.title]
 
     def alt_text(self, st: dict) -> str:
         parts = "; ".join(
