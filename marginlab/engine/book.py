@@ -34,9 +34,10 @@ def read_depth(symbol: str, depth) -> Decimal | None:
     return amount(depth, f"book depth of {symbol} (USD per 1 % move)", allow_zero=False)
 
 
-def read_depths(ex, given) -> dict:
-    """``{symbol: depth}`` from the constructor's ``book_depth`` (None or a dict), each symbol
-    listed and each depth a USD amount above zero; a symbol given None has no book."""
+def read_depths(given, symbol_of) -> dict:
+    """``{symbol: depth}`` from a ``book_depth`` argument (None or a dict), each symbol read by
+    ``symbol_of`` (which refuses an unknown one: the exchange's contracts, the replay's paths)
+    and each depth a USD amount above zero; a symbol given None has no book."""
     if given is None:
         return {}
     if not hasattr(given, "items"):
@@ -44,7 +45,7 @@ def read_depths(ex, given) -> dict:
                                  f"{{'ETH-PERP': 30_000}}; got {given!r}")
     depths = {}
     for symbol, depth in given.items():
-        symbol = ex.contract(symbol).symbol
+        symbol = symbol_of(symbol)
         d = read_depth(symbol, depth)
         if d is not None:
             depths[symbol] = d

@@ -55,7 +55,8 @@ class Exchange:
     def __init__(self, contracts=None, rules: VenueRules | str = BINANCE, insurance_fund=0,
                  marks=None, book_depth=None):
         self.contracts: dict[str, ContractSpec] = _listing(contracts)
-        self.book_depth: dict[str, Decimal] = book.read_depths(self, book_depth)
+        self.book_depth: dict[str, Decimal] = book.read_depths(
+            book_depth, lambda s: self.contract(s).symbol)
         self.rules = venue_rules(rules)
         self.ledger = Ledger()
         self.events = EventLog()

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..engine.book import read_depth
+from ..engine.book import read_depths
 from ..engine.contracts import ContractSpec
 from ..engine.errors import (
     ConfigurationError,
@@ -300,22 +300,14 @@ def check_replay(prices, legs, deposit, symbols=None, contracts=None, rules=None
 
 def book_depths(given, symbols) -> dict:
     """``{symbol: depth}`` from a replay's ``book_depth`` (None or a dict ``{symbol: USD per
-    1 % move}``), each symbol one of ``symbols`` and each depth above zero (the engine's check,
-    :func:`marginlab.engine.book.read_depth`); a symbol given None fills at the mark."""
-    if given is None:
-        return {}
-    if not hasattr(given, "items"):
-        raise InvalidAmountError(f"book_depth takes a dict {{symbol: USD}}, e.g. "
-                                 f"{{'ETH-PERP': 30_000}}; got {given!r}")
-    depths = {}
-    for symbol, depth in given.items():
+    1 % move}``), each symbol one of ``symbols`` and each depth checked as the exchange checks
+    it (:func:`marginlab.engine.book.read_depths`)."""
+    def symbol_of(symbol):
         if symbol not in symbols:
             raise InvalidPathError(f"book_depth names {symbol!r}, which has no price path; the "
                                    f"paths are for {', '.join(map(str, symbols))}")
-        d = read_depth(symbol, depth)
-        if d is not None:
-            depths[symbol] = d
-    return depths
+        return symbol
+    return read_depths(given, symbol_of)
 
 
 def check_odds(leverages=None, paths=2_000, days=7, sigma=None, corr=0.8, deposit=1_000,
