@@ -70,9 +70,10 @@ def trade(acct, symbol, direction, quantity, at_price, leverage, mode, maker,
             pay_for_open(acct, new, opened, p, fee_rate)
             acct.positions[key] = new
         refuse_if_liquidatable(acct, key if new is not None else None)
-        # a fill moves no mark (but a symbol's first) and no other account's money: only this
-        # account's buckets can need a liquidation, so the whole exchange is scanned only then
-        if first_mark or any(r.is_liquidatable for r in acct.buckets().values()):
+        # a fill moves no mark (but a symbol's first) and no other account's money, and the
+        # buckets it touched (and the cross pool) were just checked: only a first mark can
+        # leave some bucket of the exchange liquidatable
+        if first_mark:
             ex.run_liquidations()
     return realized
 

@@ -22,6 +22,15 @@ BACKING = {"cross": "cross wallet", "isolated": "isolated margin"}
 MARK = float(ENTRY)  # the mark does not move in this story
 
 
+def _step_up(x: float, step: float) -> float:
+    """``x`` rounded up to a whole number of ``step``."""
+    return float(np.ceil(x / step) * step)
+
+
+def _step_down(x: float, step: float) -> float:
+    return float(np.floor(x / step) * step)
+
+
 class FundingApp(App):
     """Funding rate per 8 h, periods held, leverage, and the mode to read the numbers of."""
 
@@ -91,18 +100,29 @@ class FundingApp(App):
                 line.set_alpha(0.3 if faded else 1.0)
         self.mm_line.set_data([0, x[-1]], [st["maintenance margin"]] * 2)
         backing = st[f"{st['mode']} backing"]
-        self.ax.set_xlim(0, max(1, x[-1]))
-        self.ax.set_ylim(0, 1.25 * max(float(np.max(backing)), st["maintenance margin"]))
-        self.px.set_xlim(0, max(1, x[-1]))
         prices = st[f"{st['mode']} liquidation prices"]
         low = float(np.nanmin(prices))
-        self.px.set_ylim(low - 0.3 * (MARK - low), MARK + 0.3 * (MARK - low))
+        limits = (_step_up(max(1.0, x[-1]), 30),
+                  _step_up(1.25 * max(float(np.max(backing)), st["maintenance margin"]), 50),
+                  _step_down(low - 0.3 * (MARK - low), 50), _step_up(MARK + 0.3 * (MARK - low), 50))
+        if limits != getattr(self, "_limits", None):  # the axes move by whole steps only
+            self._limits = limits
+            self.ax.set_xlim(0, limits[0])
+            self.ax.set_ylim(0, limits[1])
+            self.px.set_xlim(0, limits[0])
+            self.px.set_ylim(limits[2], limits[3])
+            self.invalidate()
         self._label_off_scale()
         when = st["isolated liquidated at"]
         self.title.set_text("isolated liquidated after "
                             f"{when} periods ({when * PERIOD_HOURS} h); cross lives"
                             if when is not None else
                             f"both alive after {st['periods']} periods")
+
+    def animated(self) -> list:
+        """The lines, the title and the legends: the axes are blitted until they move."""
+        return [*self.lines.values(), *self.liq_lines.values(), self.mm_line, self.title,
+                *self.legends.values()]
 
     def _label_off_scale(self) -> None:
         """The scales follow the chosen mode: a line of the other mode that falls wholly
