@@ -540,76 +540,37 @@ EXERCISES: dict[str, Grader] = {
 
 # Exercise 13 (the capstone): a whole venue design, scored against the stress scenarios
 EXERCISES["design_scores"] = grade_design
-# --- exercise 7: funding (lesson 11), graders that name the usual mistake ----------------------
-def _near(value: float, target, tolerance: float) -> bool:
-    return abs(value - float(target)) <= tolerance
 
 
-def _funding_number(answer, expected, tolerance: float, unit: str, mistakes, hint: str):
-    """Like :func:`compare`, but a value that matches a known mistake (``[(wrong value,
-    message), ...]``) gets that mistake's hint."""
-    if _stub(answer):
-        return STUB
-    value = read_number(answer)
-    if isinstance(value, NotANumber):
-        return _not_a_number(answer, value, f"a number in {unit}")
-    if not _near(value, expected, tolerance):
-        for wrong, message in mistakes:
-            if _near(value, wrong, tolerance):
-                return Verdict("wrong", f"✘ {amount(value)} {unit}: {message}")
-    return compare(value, expected, tolerance, unit, hint)
+# --- exercise 7: funding (lesson 11) ------------------------------------------------------------
+def _funding_hints(hint: str, mistakes_of) -> Hints:
+    return Hints(hint, hint, hint, hint, mistakes=mistakes_of)
 
 
-def funding_margin_change(answer) -> Verdict:
-    """Exercise 7a: the signed change of the isolated margin after one funding payment."""
-    right = practice.funding_margin_change()
-    return _funding_number(answer, right, 0.01, "USDT", [
-        (-right, "the size is right but the sign is not. With a positive rate a long pays, so "
-                 "its margin shrinks: the change is negative."),
-        (right * 100, "the rate is a percentage: 0.08 % is 0.0008."),
-        (right / practice.FUNDING_LONG, "that is the payment on 1 ETH; funding is paid on the "
-                                        "whole position (size × mark × rate)."),
-    ], "payment = size × mark × rate, taken from the margin.")
-
-
-def funding_liquidation_price(answer) -> Verdict:
-    """Exercise 7b: the isolated liquidation price after ``FUNDING_AFTER`` payments."""
-    right = practice.funding_liquidation_price()
-    q, mmr = practice.FUNDING_LONG, ETH_PERP.mmr
-    paid = -practice.funding_margin_change() * practice.FUNDING_AFTER
-    margin = practice.START["ETH-PERP"] * q / practice.FUNDING_LEVERAGE
-    lp = lambda m: (q * practice.START["ETH-PERP"] - m) / (q * (1 - mmr))  # noqa: E731
-    return _funding_number(answer, right, 0.01, "USDT", [
-        (lp(margin), "that is the liquidation price before any funding: take the payments out "
-                     "of the margin first."),
-        (lp(margin + paid), "the payments went the wrong way: a long paying funding has less "
-                            "margin, so its liquidation price moves up, towards the mark."),
-    ], "Use the margin left after the payments in the isolated liquidation price.")
+_FUNDING_PERIODS = number(
+    practice.funding_periods_to_liquidation, 0, "periods", _funding_hints(
+        "Each payment takes the same amount; the ring goes when equity ≤ maintenance margin.",
+        mistakes.funding_periods))
 
 
 def funding_periods_to_liquidation(answer) -> Verdict:
-    """Exercise 7c: the payment after which the isolated ring is liquidated."""
-    right = practice.funding_periods_to_liquidation()
-    margin = practice.START["ETH-PERP"] * practice.FUNDING_LONG / practice.FUNDING_LEVERAGE
-    pay = -practice.funding_margin_change()
+    """Exercise 7c: the payment after which the isolated ring is liquidated (a whole number)."""
     value = None if _stub(answer) else read_number(answer)
     if isinstance(value, float) and abs(value) < 1e9 and value % 1:
         return Verdict("wrong", f"✘ {amount(value)} periods: funding is paid whole periods at "
                                 f"a time; round to the payment that does it.")
-    return _funding_number(answer, right, 0, "periods", [
-        (right - 1, "after that payment the equity is still above the maintenance margin: "
-                    "round up to the payment that takes it there."),
-        (int(margin / pay), "liquidation comes at the maintenance margin, not when the margin "
-                            "is gone."),
-        (int(margin / pay) + 1, "liquidation comes at the maintenance margin, not when the "
-                                "margin is gone."),
-    ], "Each payment takes the same amount; the ring goes when equity ≤ maintenance margin.")
+    return _FUNDING_PERIODS(answer)
 
 
 EXERCISES.update({
     # 7a, 7b, 7c: practice.funding_table, lesson 11's funding twins
-    "funding_margin_change": funding_margin_change,
-    "funding_liquidation_price": funding_liquidation_price,
+    "funding_margin_change": number(
+        practice.funding_margin_change, 0.01, "USDT", _funding_hints(
+            "payment = size × mark × rate, taken from the margin.", mistakes.funding_change)),
+    "funding_liquidation_price": number(
+        practice.funding_liquidation_price, 0.01, "USDT", _funding_hints(
+            "Use the margin left after the payments in the isolated liquidation price.",
+            mistakes.funding_price)),
     "funding_periods_to_liquidation": funding_periods_to_liquidation,
 })
 

@@ -138,7 +138,7 @@ def btc_leg_fall() -> list[tuple[Decimal, str]]:
                                      "many percent the market falls.")]
 
 
-# --- 7: a short gapped past its bankruptcy price (5 ETH at 2,200, 10x: 1,100 of margin) -------
+# --- 8: a short gapped past its bankruptcy price (5 ETH at 2,200, 10x: 1,100 of margin) -------
 LOT = D("0.001")
 
 
@@ -166,7 +166,7 @@ def gap_payment() -> list[tuple[Decimal, str]]:
             (-q * (mark - (ep + m / q)), "give what the fund pays out as a positive amount.")]
 
 
-# --- 8: one to-compliance step on 1,500 ETH (3M notional: MMR 5 %, maintenance amount 70,365) -
+# --- 9: one to-compliance step on 1,500 ETH (3M notional: MMR 5 %, maintenance amount 70,365) -
 def partial_quantity() -> list[tuple[Decimal, str]]:
     q, _, deposit = losses.PARTIAL
     p, m, f, cum = losses.PARTIAL_MARK, D("0.05"), D("0.0125"), D(70_365)
@@ -184,7 +184,7 @@ def partial_quantity() -> list[tuple[Decimal, str]]:
             (q, "that is the whole position; to compliance closes just enough.")]
 
 
-# --- 9: exercise 5's gap with the loss socialized ----------------------------------------------
+# --- 10: exercise 5's gap with the loss socialized ----------------------------------------------
 def socialized() -> list[tuple[dict, str]]:
     names, whale = list(practice.ADL_SHORTS), practice.ADL_WHALE
     mark = practice.ADL_GAP_MARK
@@ -198,7 +198,7 @@ def socialized() -> list[tuple[dict, str]]:
              "its own margin covers the first part, only the deficit beyond it is shared.")]
 
 
-# --- 10: the cascade ----------------------------------------------------------------------------
+# --- 11: the cascade ----------------------------------------------------------------------------
 def cascade_names() -> list[tuple[list[str], str]]:
     return [(["ivan"], "that is only the shock's victim: each forced sale moves the price down "
                        "again, round after round."),
@@ -215,7 +215,7 @@ def cascade_price() -> list[tuple[Decimal, str]]:
                                         "moves the price once more.")]
 
 
-# --- 11: the odds -------------------------------------------------------------------------------
+# --- 12: the odds -------------------------------------------------------------------------------
 def _count_ending_below() -> int:
     paths, lp = losses.odds_paths(), float(losses.odds_liquidation_price())
     return int((paths[:, -1] <= lp).sum())
@@ -232,6 +232,38 @@ def odds_intervals() -> list[tuple[tuple[float, float], str]]:
     half = z * (p * (1 - p) / n) ** 0.5
     return [((p - half, p + half), "that is the normal (Wald) interval p ± z √(p(1-p)/n); use "
              "Wilson's, which stays inside 0..1 and is right for few hits.")]
+
+
+# --- 7: funding (lesson 11): 2 ETH long at 2,000, 20x isolated, 0.08 % per 8 h ---------------
+def funding_change() -> list[tuple[Decimal, str]]:
+    right = practice.funding_margin_change()
+    return [(-right, "the size is right but the sign is not. With a positive rate a long pays, "
+                     "so its margin shrinks: the change is negative."),
+            (right * 100, "the rate is a percentage: 0.08 % is 0.0008."),
+            (right / practice.FUNDING_LONG, "that is the payment on 1 ETH; funding is paid on the "
+                                            "whole position (size × mark × rate).")]
+
+
+def funding_price() -> list[tuple[Decimal, str]]:
+    q, entry = practice.FUNDING_LONG, practice.START["ETH-PERP"]
+    paid = -practice.funding_margin_change() * practice.FUNDING_AFTER
+    margin = entry * q / practice.FUNDING_LEVERAGE
+    def lp(m):
+        return (q * entry - m) / (q * (1 - ETH_MMR))
+    return [(lp(margin), "that is the liquidation price before any funding: take the payments "
+                         "out of the margin first."),
+            (lp(margin + paid), "the payments went the wrong way: a long paying funding has less "
+                                "margin, so its liquidation price moves up, towards the mark.")]
+
+
+def funding_periods() -> list[tuple[int, str]]:
+    right = practice.funding_periods_to_liquidation()
+    margin = practice.START["ETH-PERP"] * practice.FUNDING_LONG / practice.FUNDING_LEVERAGE
+    gone = int(margin / -practice.funding_margin_change())
+    at_zero = "liquidation comes at the maintenance margin, not when the margin is gone."
+    return [(right - 1, "after that payment the equity is still above the maintenance margin: "
+                        "round up to the payment that takes it there."),
+            (gone, at_zero), (gone + 1, at_zero)]
 
 
 # --- 14: a liquidator's view --------------------------------------------------------------------
