@@ -107,10 +107,15 @@ def make_state(book: Book, cash, fund0: float) -> State:
 
 
 # --- risk ---------------------------------------------------------------------------------------
+def leg_upnl(book: Book, qty, marks, entry) -> np.ndarray:
+    """``s Q (P - EP)`` of every leg, arrays (rows, legs)."""
+    return book.sign * qty * (marks - entry)
+
+
 def leg_risk(book: Book, qty, marks, entry):
     """``(uPnL, MM)`` of every leg, arrays (rows, legs): ``s Q (P - EP)`` and
     ``tier MM(Q B) (+ Q B f_close)`` (:func:`marginlab.rulebook.maintenance_margin`)."""
-    upnl = book.sign * qty * (marks - entry)
+    upnl = leg_upnl(book, qty, marks, entry)
     basis = mm_basis_price(marks, entry, book.rules)
     mm = np.empty_like(upnl)
     for j, leg in enumerate(book.legs):
@@ -315,7 +320,7 @@ def _left(book: Book, st: State, b: int, rows, marks) -> np.ndarray:
     """What bucket ``b`` is still worth on ``rows``, above zero: its balance plus the uPnL of
     the legs it keeps open (no more than the balance itself)."""
     m = book.members[b]
-    upnl = (book.sign[m] * st.qty[rows][:, m] * (marks[:, m] - book.entry[rows][:, m])).sum(axis=1)
+    upnl = leg_upnl(book, st.qty[rows], marks, book.entry[rows])[:, m].sum(axis=1)
     return np.maximum(np.minimum(st.cash[rows, b] + upnl, st.cash[rows, b]), 0.0)
 
 
@@ -396,5 +401,5 @@ def run(book: Book, cash, fund0: float, funding: tuple, start, keep: bool):
 
 def bucket_equity(book: Book, st: State, t: int) -> np.ndarray:
     """Each bucket's balance plus its open positions' uPnL at step ``t`` (paths, buckets)."""
-    upnl = book.sign * st.qty * (book.marks[:, t, :] - book.entry)
+    upnl = leg_upnl(book, st.qty, book.marks[:, t, :], book.entry)
     return st.cash + np.stack([upnl[:, m].sum(axis=1) for m in book.members], axis=1)

@@ -47,7 +47,6 @@ from __future__ import annotations
 from .book import book_fill_price, book_price
 from .funding import average_premium, decayed_basis, funding_rate, mark_price, premium
 from .holding import (
-    SETTLEMENT_UNIT,
     available_balance,
     equity_is_gone,
     funding_payment,
@@ -82,7 +81,6 @@ from .unwinding import (
 __all__ = [
     "LOT_SLACK",
     "affordable_quantity",
-    "SETTLEMENT_UNIT",
     "available_balance",
     "equity_is_gone",
     "average_premium",

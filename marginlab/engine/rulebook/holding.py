@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..numbers import ZERO
+from ..numbers import MONEY_UNIT, ZERO
 from ._both import _negative_part, _param
 from .opening import initial_margin, notional_fee
 
@@ -97,12 +97,9 @@ def is_liquidatable(equity, maintenance):
     return (maintenance > 0) & (equity <= maintenance)
 
 
-SETTLEMENT_UNIT = Decimal("0.00000001")
-
-
 def equity_is_gone(equity):
     """Equity below one settlement unit (1e-8 USDT): nothing is left to save, so a liquidation
     closes the whole bucket whatever the venue's policy (the bankruptcy case of every venue's
     liquidation page). One unit rather than zero, so that a step whose capped fee took exactly
     what was left reads the same in exact and in float arithmetic."""
-    return equity < _param(SETTLEMENT_UNIT, equity)
+    return equity < _param(MONEY_UNIT, equity)
