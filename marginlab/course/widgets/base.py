@@ -162,6 +162,17 @@ class App:
         """The static part of the figure changed: redraw it fully next time."""
         self._background = None
 
+    def set_limits(self, ax, xlim=None, ylim=None) -> None:
+        """Set ``ax``'s limits where given; only a change redraws the blitted background, so an
+        app that moves its axes by whole steps repaints just its artists most of the time."""
+        changed = False
+        for new, get, put in ((xlim, ax.get_xlim, ax.set_xlim), (ylim, ax.get_ylim, ax.set_ylim)):
+            if new is not None and tuple(map(float, get())) != tuple(map(float, new)):
+                put(*new)
+                changed = True
+        if changed:
+            self.invalidate()
+
     def draw(self) -> None:
         """Render the figure into the Agg buffer, blitting when the app allows it."""
         canvas, artists = self.fig.canvas, self.animated()

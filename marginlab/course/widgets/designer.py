@@ -108,9 +108,7 @@ class DesignApp(App):
                 bar.set_width(width)
                 totals[i] += width
         right = _scale(max(1.6 * totals.max(), 1.15 * st["fund"], 10_000))
-        if right != self.ax.get_xlim()[1]:  # the axis changes only by whole steps
-            self.ax.set_xlim(0, right)
-            self.invalidate()
+        self.set_limits(self.ax, xlim=(0, right))  # the axis changes only by whole steps
         self.fund_line.set_xdata([st["fund"], st["fund"]])
         for i, key in enumerate(self.keys):
             verdict = "holds" if st[f"{key}: passes"] else "BREAKS"

@@ -102,16 +102,11 @@ class FundingApp(App):
         backing = st[f"{st['mode']} backing"]
         prices = st[f"{st['mode']} liquidation prices"]
         low = float(np.nanmin(prices))
-        limits = (_step_up(max(1.0, x[-1]), 30),
-                  _step_up(1.25 * max(float(np.max(backing)), st["maintenance margin"]), 50),
-                  _step_down(low - 0.3 * (MARK - low), 50), _step_up(MARK + 0.3 * (MARK - low), 50))
-        if limits != getattr(self, "_limits", None):  # the axes move by whole steps only
-            self._limits = limits
-            self.ax.set_xlim(0, limits[0])
-            self.ax.set_ylim(0, limits[1])
-            self.px.set_xlim(0, limits[0])
-            self.px.set_ylim(limits[2], limits[3])
-            self.invalidate()
+        periods = (0, _step_up(max(1.0, x[-1]), 30))  # the axes move by whole steps only
+        top = _step_up(1.25 * max(float(np.max(backing)), st["maintenance margin"]), 50)
+        self.set_limits(self.ax, periods, (0, top))
+        self.set_limits(self.px, periods, (_step_down(low - 0.3 * (MARK - low), 50),
+                                           _step_up(MARK + 0.3 * (MARK - low), 50)))
         self._label_off_scale()
         when = st["isolated liquidated at"]
         self.title.set_text("isolated liquidated after "
