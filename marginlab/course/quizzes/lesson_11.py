@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from ...engine.exchange import Exchange
-from ...engine.rules import BINANCE
-from ..scenarios.funding import funding_periods, funding_summary
+from ..scenarios.funding import funding_periods, funding_summary, wallet_after_closing
 from ..widgets.quiz import Choice, Number, Quiz
 
 FUNDING_RATE = 0.001  # 0.1 % per 8 h
 LEVERAGE = 10
 
 
-def _wallet_after_closing_eth_only():
-    """Lesson 0's first trade on Binance's rules, then the ETH long closed at the same price."""
-    ex = Exchange(rules=BINANCE, marks={"ETH-PERP": 2_000, "BTC-PERP": 50_000})
-    acct = ex.open_account("trader", deposit=1_000)
-    acct.buy("ETH-PERP", 2, leverage=10)
-    acct.buy("BTC-PERP", "0.01", leverage=10)
-    acct.close("ETH-PERP")
-    return acct.wallet_balance
-
-
 def check_yourself() -> Quiz:
     """Five questions; every number from :mod:`marginlab.course.scenarios.funding`."""
-    closed = _wallet_after_closing_eth_only()
+    closed = wallet_after_closing(["ETH-PERP"])
     table = funding_periods(rate=FUNDING_RATE, periods=120, leverage=LEVERAGE)
     periods = funding_summary(table)["isolated liquidated at"]
     return Quiz([

@@ -108,6 +108,15 @@ def first_trade_fees(venues=VENUES) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("venue")
 
 
+def wallet_after_closing(symbols, venue: str = "Binance") -> Decimal:
+    """Lesson 0's first trade on ``venue``'s rules, then the positions in ``symbols`` closed at
+    the same prices: the wallet balance left (the deposit less every fee paid)."""
+    _, acct = _first_trade(venue)
+    for symbol in symbols:
+        acct.close(symbol)
+    return acct.wallet_balance
+
+
 def basis_liquidation(*, leverage=20, basis=-0.06, at=24, half_life_steps=6, steps=48,
                       seed=0, quantity=1) -> dict:
     """An isolated long of ``quantity`` ETH opened at 2,000 (index = mark) at ``leverage``,
