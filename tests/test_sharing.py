@@ -122,18 +122,36 @@ def test_a_deficit_is_spread_over_all_open_interest_longs_and_shorts_alike():
     assert conserved(ex)
 
 
-def test_a_bucket_pays_at_most_what_it_holds_and_the_others_cover_the_rest():
+def test_the_charge_reaches_unrealized_profit_as_a_funding_payment_would():
+    # Drift raises the longs' cumulative funding rate and lowers the shorts': the charge is
+    # settled against the position's PnL, so a profit not yet realized pays too
     ex = exchange(OPEN_INTEREST)
     bob = ex.open_account("bob", 10_000)
     bob.sell(ETH, 1)
     erin = ex.open_account("erin", 40, mode="isolated")
-    erin.sell(ETH, 1, leverage=50)    # isolated margin 2,000 / 50 = 40
+    erin.sell(ETH, 1, leverage=50)    # isolated margin 2,000 / 50 = 40; +300 at 1,700
     bankrupt_long(ex)
     ex.set_mark(ETH, 1700)
-    # 200 / 2 ETH = 100 per ETH, but erin's margin holds 40: bob pays 200 - 40 = 160
-    assert taken(ex) == {"erin": D(40), "bob": D(160)}
-    assert "capped at what its isolated margin holds" in ex.events.of_kind("socialized loss")[1] \
-        .message
+    # 200 / 2 ETH = 100 per ETH; erin's margin holds 40, but her equity is 40 + 300 = 340
+    assert taken(ex) == {"erin": D(100), "bob": D(100)}
+    assert erin.isolated_margin(ETH) == 40 - 100              # below zero, backed by +300
+    assert erin.equity == 340 - 100
+    assert conserved(ex)
+
+
+def test_a_bucket_pays_at_most_its_equity_and_the_others_cover_the_rest():
+    ex = exchange(OPEN_INTEREST)
+    bob = ex.open_account("bob", 10_000)
+    bob.sell(ETH, 1)
+    dave = ex.open_account("dave", 340)
+    dave.buy(ETH, 1, leverage=100)    # at 1,700: equity 340 - 300 = 40, above MM 8.5
+    bankrupt_long(ex)
+    ex.set_mark(ETH, 1700)
+    # 200 / 2 ETH = 100 per ETH, but dave's equity is 40: bob pays 200 - 40 = 160
+    assert taken(ex) == {"dave": D(40), "bob": D(160)}
+    dave_pays = [e for e in ex.events.of_kind("socialized loss") if e.trader == "dave"]
+    assert dave_pays[0].message.endswith("; capped at its cross equity")
+    assert not ex.events.of_kind("unrecovered loss")
     assert conserved(ex)
 
 
@@ -369,10 +387,10 @@ def test_a_shared_loss_conserves_money_and_spares_the_bankrupt(rules, fund, cras
     for name, (acct, size, before, deposit, lev) in book.items():
         paid.append(shares.get(name, D(0)))
         upnl = size * (crash - 2000)
-        if rules is OPEN_INTEREST:     # only the position's bucket pays, up to what it is worth
+        if rules is OPEN_INTEREST:     # only the position's bucket pays, up to its equity
             margin = before if acct.mode == "cross" else abs(size) * 2000 / lev
             weights.append(abs(size))
-            caps.append(max(D(0), min(margin, margin + upnl)))
+            caps.append(max(D(0), margin + upnl))
         else:                          # every bucket pays, up to its profit
             net = before - deposit + max(upnl, D(0))
             weights.append(max(net, D(0)))

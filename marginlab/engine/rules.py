@@ -191,7 +191,8 @@ HYPERLIQUID = VenueRules(
 SOCIALIZED = VenueRules("Socialized loss", MARK, False, MARK, SOCIALIZE, "pnl_x_margin_ratio",
                         as_of="2025", source="a teaching variant of Binance's rules: OKX-style "
                         "and Deribit socialized loss instead of ADL")
-DRIFT = VenueRules("Drift", MARK, False, MARK, ADL, "pnl_x_margin_ratio", SHORTAGE_ONLY,
+DRIFT = VenueRules("Drift", MARK, False, MARK, SOCIALIZE_OPEN_INTEREST, "pnl_x_margin_ratio",
+                   SHORTAGE_ONLY,
                    shortage_buffer=Decimal("0.02"), as_of="2025",
                    source="drift-labs/protocol-v2, programs/drift/src/math/liquidation.rs and "
                           "math/constants.rs (liquidation margin buffer 2 %)")
@@ -202,8 +203,10 @@ _RATIO`` = MARGIN_PRECISION / 50 = 2 % (math/constants.rs; the state's
 ``liquidation_margin_buffer_ratio``). The fees are the contract's: ``liquidation_fee`` is Drift's
 ``if_liquidation_fee`` (to the insurance fund) and ``liquidator_fee`` its liquidator fee (Drift's
 own liquidation tests use perp markets with maintenance ratio 5 %, liquidator fee 1 % and
-insurance-fund fee 1 %). Drift socializes a bankruptcy over open interest; until that loss
-sharing lands, this preset uses ADL."""
+insurance-fund fee 1 %). A bankruptcy the insurance fund cannot cover is socialized over the
+market's open interest, longs and shorts alike (``resolve_perp_bankruptcy`` in
+controller/liquidation.rs: the loss per base unit goes into each side's cumulative funding
+rate); there is no ADL queue."""
 
 ALL_AT_ONCE_RULES = BINANCE.but(name="All at once (teaching model)",
                                 liquidation_policy=ALL_AT_ONCE,

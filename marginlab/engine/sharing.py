@@ -68,8 +68,16 @@ def worth(acct, key: str, ex) -> Decimal:
     return max(ZERO, min(balance, acct.buckets()[key].equity))
 
 
-def _pay(ex, acct, source: str, into: str, share: Decimal, message: str, symbol=None):
-    paid = ex.ledger.transfer(source, into, share, f"socialized loss {acct.trader}")
+def equity_left(acct, key: str) -> Decimal:
+    """What bucket ``key`` may give when the charge reaches unrealized profit too, as a funding
+    payment does: ``max(0, equity)``, equity = balance + uPnL of the bucket's positions."""
+    return max(ZERO, acct.buckets()[key].equity)
+
+
+def _pay(ex, acct, source: str, into: str, share: Decimal, message: str, symbol=None,
+         overdraft: bool = False):
+    paid = ex.ledger.transfer(source, into, share, f"socialized loss {acct.trader}",
+                              overdraft=overdraft)
     ex.events.append(KIND, message, trader=acct.trader, symbol=symbol, amount=-paid)
     return paid
 
@@ -132,9 +140,12 @@ def socialize_open_interest(ex, loss: Decimal, exclude: str, into: str,
     Drift protocol-v2, ``controller/liquidation.rs`` ``resolve_perp_bankruptcy``: the loss the
     insurance fund and the market's fee pool leave is socialized by raising the cumulative
     funding rate of longs and lowering that of shorts by this amount per unit of base
-    (``math/liquidation.rs`` ``calculate_funding_rate_deltas_to_resolve_bankruptcy``). marginlab
-    moves the money at once, does not draw on its fee pool, and caps each bucket at what it is
-    worth (:func:`worth`), passing the rest on to the others
+    (``math/liquidation.rs`` ``calculate_funding_rate_deltas_to_resolve_bankruptcy``). Like a
+    funding payment, the charge reaches unrealized profit: a bucket pays out of its equity, its
+    wallet standing below zero while its positions' profit backs it. marginlab moves the money at
+    once, does not draw on its fee pool, and caps each bucket at its equity
+    (:func:`equity_left`; Drift has no cap: a holder whose share exceeds its equity becomes
+    bankrupt in turn), passing the rest on to the others
     (:func:`rulebook.open_interest_shares`); what nobody in the market can pay is unrecovered.
     A cross bucket's loss is first split among its markets (``markets``,
     :func:`market_weights`). Returns what was collected.
@@ -154,7 +165,7 @@ def _socialize_market(ex, loss: Decimal, exclude: str, into: str, symbol: str) -
     holders = [a for a, _ in legs]  # a hedge account holds each of its legs
     keys = [a.bucket_key(p.key) for a, p in legs]
     bases = [p.quantity for _, p in legs]
-    caps = [worth(a, k, ex) for a, k in zip(holders, keys, strict=True)]
+    caps = [equity_left(a, k) for a, k in zip(holders, keys, strict=True)]
     rate = rulebook.capped_rate(loss, bases, caps)
     base = ex.contract(symbol).base
     collected = ZERO
@@ -162,13 +173,13 @@ def _socialize_market(ex, loss: Decimal, exclude: str, into: str, symbol: str) -
                                                pro_rata_capped(loss, bases, caps), strict=True):
         if share <= 0:
             continue
-        capped = f"; capped at what its {pos.mode} margin holds" if cap < rate * q else ""
+        capped = f"; capped at its {pos.mode} equity" if cap < rate * q else ""
         collected += _pay(
             ex, acct, acct.bucket_collateral_place(key), into, share,
             f"{acct.trader}'s {symbol} {pos.side} ({qty(q)} {base}) gives up {usd(share)} USDT, "
             f"{_amount(share / q)} USDT per {base} of open interest, to cover a bankrupt "
             f"trader's loss (spread over all open interest, longs and shorts alike, "
-            f"Drift-style){capped}", symbol)
+            f"Drift-style){capped}", symbol, overdraft=True)
     return collected
 
 

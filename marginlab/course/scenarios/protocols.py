@@ -41,7 +41,7 @@ from ...engine.errors import ConfigurationError
 from ...engine.exchange import Exchange
 from ...engine.numbers import ZERO, price
 from ...engine.risk import bucket_risk
-from ...engine.rules import ALL_AT_ONCE, BINANCE, DRIFT, HYPERLIQUID, SOCIALIZE_OPEN_INTEREST
+from ...engine.rules import ALL_AT_ONCE, BINANCE, DRIFT, HYPERLIQUID
 
 AS_OF = "2025"
 ORACLE = Decimal(2000)
@@ -60,10 +60,11 @@ CONTRACTS = {
 RULES = {
     "Hyperliquid": HYPERLIQUID,
     "dYdX v4": BINANCE.but(name="dYdX v4 (model)", liquidation_policy=ALL_AT_ONCE),
-    "Drift v2": DRIFT.but(loss_sharing=SOCIALIZE_OPEN_INTEREST),
+    "Drift v2": DRIFT,
 }
 """Hyperliquid's preset; dYdX as mark-price margin with whole-position liquidation, the fee to the
-insurance fund, and deleveraging; Drift's preset with its open-interest socialization."""
+insurance fund, and deleveraging; Drift's preset (shortage only, loss
+socialized over open interest)."""
 
 FUNDS = {"Hyperliquid": 0, "dYdX v4": 1_000, "Drift v2": 1_000}
 """Insurance fund of the market (USDC). Hyperliquid has none: its backstop vault is HLP."""
