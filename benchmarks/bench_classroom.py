@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
-"""A class on one machine: N learners open lesson 4 together, each in a headless chromium page
+"""A class on one machine: N learners open a lesson (4 unless ``--lesson``) together, each in a
+headless chromium page
 with a kernel of its own, on one Voila server or on one JupyterLab server, then each moves the
 app's slider about every 2 s for ``--seconds``.
 
     python benchmarks/bench_classroom.py --server voila|lab|both --learners 1,5,10,20,30 \\
-        --seconds 60 [--arrival 0] [--no-preheat] [--deadline-minutes 45]
+        --seconds 60 [--lesson 4] [--arrival 0] [--no-preheat] [--deadline-minutes 45]
 
 Per N: time from opening the page to a working app (the app's picture shown, its slider
 there), key-to-pixels latency (in the page: ``performance.now()`` at the key-down, a
 MutationObserver on the picture's ``src``), errors ("Error displaying widget", a traceback on
 the page, a page error, a kernel that never gave an app, a key press with no new picture within
 10 s), and the peak resident memory (psutil RSS, every 0.5 s) of the server and of each kernel.
-Voila runs as ``marginlab voila --room N --lesson 4`` does (a pool of N kernels that have run
+Voila runs as ``marginlab voila --room N --lesson L`` does (a pool of N kernels that have run
 the lesson, see :func:`marginlab.course.cli.room_options`), and learners join once the pool is
 warm (the teacher starts the server before the class); JupyterLab has no such pool: each learner
-opens a copy of lesson 4 and runs all its cells. Learners join at once (``--arrival 0``) or
+opens a copy of the lesson and runs all its cells. Learners join at once (``--arrival 0``) or
 spread evenly over ``--arrival`` seconds. Browsers, servers and kernels share this machine's
 CPUs: the 1-minute load average before each run is printed. Target (issue 13): p95 <= 300 ms,
 no error, every app working within 5 s of opening.
@@ -50,9 +51,14 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "browser")]
 import servers  # noqa: E402  (tests/servers.py)
 import ui  # noqa: E402  (tests/browser/ui.py)
 
-from marginlab.course.cli import CULL_OPTIONS, ROOM_FILL_DELAY_S, room_options, write_lab_settings  # noqa: E402
+from marginlab.course.cli import (  # noqa: E402
+    CULL_OPTIONS,
+    ROOM_FILL_DELAY_S,
+    lesson_file,
+    room_options,
+    write_lab_settings,
+)
 
-LESSON = "04_one_losing_trade_drains_the_pool.ipynb"
 TARGET_P95_MS, TARGET_READY_S = 300, 5
 PRESS_EVERY_S = 2.0
 REDRAW_TIMEOUT_MS = 10_000
@@ -288,8 +294,8 @@ async def room(urls: list[str], kind: str, seconds: float, arrival: float,
 
 # --- one run: a server, N learners -----------------------------------------------------------
 def start_server(kind: str, n: int, work: Path, args):
-    """Start Voila (as ``marginlab voila --room n --lesson 4``, or without the pool) or
-    JupyterLab (a copy of lesson 4 per learner) on a copy of the course; (process, the
+    """Start Voila (as ``marginlab voila --room n --lesson L``, or without the pool) or
+    JupyterLab (a copy of the lesson per learner) on a copy of the course; (process, the
     learners' URLs, the server's options beyond the usual ones)."""
     port, token = servers.free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
@@ -297,13 +303,13 @@ def start_server(kind: str, n: int, work: Path, args):
     log = LOGS / f"{kind}-{n}.log"
     if kind == "voila":
         course = servers.copy_course(work / "course")
-        extra = room_options(n, LESSON, args.fill_delay) if args.preheat else CULL_OPTIONS
+        extra = room_options(n, args.lesson, args.fill_delay) if args.preheat else CULL_OPTIONS
         proc = servers.start(servers.voila_command(course, port, token, extra), course, port, log)
-        return proc, [f"{base}/voila/render/{LESSON}?token={token}"] * n, extra
-    course = servers.copy_course(work / "course", [LESSON])
+        return proc, [f"{base}/voila/render/{args.lesson}?token={token}"] * n, extra
+    course = servers.copy_course(work / "course", [args.lesson])
     names = [f"learner_{i:02d}.ipynb" for i in range(n)]
     for name in names:
-        shutil.copy(course / LESSON, course / name)
+        shutil.copy(course / args.lesson, course / name)
     write_lab_settings()  # no news pop-up over the notebook
     args = [*servers.lab_command(course, port, token, work / "workspaces"), *CULL_OPTIONS]
     proc = servers.start(args, course, port, log)
@@ -410,7 +416,8 @@ def table(kind: str, rows: list[dict]) -> str:
 
 def save(results: dict, args) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    settings = {"seconds": args.seconds, "arrival s": args.arrival, "preheat": args.preheat,
+    settings = {"lesson": args.lesson, "seconds": args.seconds, "arrival s": args.arrival,
+                "preheat": args.preheat,
                 "fill delay s": args.fill_delay,
                 "press every s": PRESS_EVERY_S, "cpus": os.cpu_count(),
                 "memory MiB": round(psutil.virtual_memory().total / MIB)}
@@ -430,6 +437,8 @@ def main(argv=None) -> int:
     parser.add_argument("--learners", default="1,5,10,20,30",
                         type=lambda text: [int(n) for n in text.split(",")])
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--lesson", default="4",
+                        help="the lesson the class opens: its number or file name (default 4)")
     parser.add_argument("--arrival", type=float, default=0,
                         help="spread the learners' arrivals over this many seconds")
     parser.add_argument("--no-preheat", dest="preheat", action="store_false",
@@ -439,6 +448,7 @@ def main(argv=None) -> int:
     parser.add_argument("--deadline-minutes", type=float, default=45)
     parser.add_argument("--out", type=Path, default=OUT, help=f"the JSON file (default {OUT})")
     args = parser.parse_args(argv)
+    args.lesson = lesson_file(ROOT / "lessons", args.lesson)
     if not ui.CHROMIUM.exists():
         print(f"chromium not found at {ui.CHROMIUM}", file=sys.stderr)
         return 2
