@@ -25,7 +25,7 @@ def _who(liquidatable: list[bool]) -> int:
 
 def check_yourself() -> Quiz:
     """Six questions: which protocol liquidates first, the dYdX fee, the backstop vault, Drift's
-    shortage, where a Drift bankruptcy goes, and why anyone can liquidate."""
+    shortage, where a Drift bankruptcy goes, and why anyone can read every account's health."""
     at_1835 = same_account(1835)  # the lesson prints 1,840, 1,825, 1,800, 1,760 and 1,880
     at_1810 = same_account(1810)
     backstop = 1 if at_1810.loc["Hyperliquid", "to backstop vault"] > 0 else 0
@@ -64,9 +64,11 @@ def check_yourself() -> Quiz:
                hints={0: "That is dYdX's deleveraging and Hyperliquid's ADL.",
                       1: "The liquidator is paid a fee; it does not cover deficits.",
                       3: "Someone always pays: on Drift, the open interest."}),
-        Choice("Why can anyone run a liquidation bot on these protocols?",
-               ["balances, positions and oracle prices are public, and liquidators are paid",
-                "the protocol's staff hand out the accounts to liquidate",
+        Choice("Why can anyone compute every account's margin ratio on these protocols, "
+               "exactly as the protocol does?",
+               ["balances, positions and oracle prices are on chain, and the rules are public "
+                "code",
+                "the protocol's staff publish the accounts to liquidate",
                 "only validators can see the accounts"], answer=0,
                why="Public state: anyone can compute every account's health as the protocol "
                    "does.",
