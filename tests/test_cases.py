@@ -120,6 +120,8 @@ def test_summary_and_facts():
     assert not s.isna().any().any()
     assert set(FACTS) == set(CASES)
     assert all(len(f) == 3 for facts in FACTS.values() for f in facts)
+    # every reported figure names its source with a full address a learner can open
+    assert all("https://" in source for facts in FACTS.values() for _, source, _ in facts)
 
 
 @pytest.mark.parametrize("call, error", [
@@ -155,3 +157,16 @@ def test_facts_and_adl_closes_read_as_tables():
     assert closes.loc[0, "price"] == 3792.0
     with pytest.raises(errors.ConfigurationError):
         facts("luna")
+
+
+def test_black_thursday_gaps_bankrupt_every_long_but_the_25x_one():
+    # lesson 13's prose: longs 1, 3, 4, 5 are bankrupt at the step that liquidates them; long 2
+    # (1 BTC at 7,900, 25x, 400 USDT) is not: at 7,600 its equity 400 - 300 - fee is positive.
+    # Its fill above the bankruptcy price (7,900 - 400 / 1 = 7,500, less the fee) pays the fund a
+    # little, so the fund paid more than it lost.
+    r = replay_case("black-thursday")
+    gone = {m.split("'")[0] for m in r.messages if "equity was gone" in m}
+    assert gone == {"long 1", "long 3", "long 4", "long 5"}
+    assert any(m.startswith("long 2's") and "liquidated" in m for m in r.messages)
+    assert r.covered["insurance fund paid"] > -r.who_pays["insurance fund"] > 0
+    assert r.adl.empty

@@ -181,6 +181,11 @@ def test_the_lessons_quiz_accepts_the_right_answers_and_hints_at_wrong_ones():
     # base = 3,154 / (1,870 x 5 %) = 33.7326..., the engine closes 33.733 (a lot above)
     assert quiz.answer(3, "33.733") is True
     assert quiz.answer(3, "60") is False
+    # at 1,810 (the lesson prints 1,800): equity 12,500 - 60 x 190 = 1,100, below 2/3 of
+    # 60 x 1,810 x 2 % = 2,172 (1,448): a backstop liquidation, the vault takes the 1,100
+    assert "1,100 USDC" in quiz.questions[2].prompt
+    assert "backstop vault" in quiz.questions[2].options[quiz.questions[2].answer]
+    assert quiz.answer(2, 0) is False and "2/3" in quiz.feedback[2].value
     for i, q in enumerate(quiz.questions):
         if hasattr(q, "options"):
             assert quiz.answer(i, q.answer) is True

@@ -25,9 +25,10 @@ def _who(liquidatable: list[bool]) -> int:
 
 def check_yourself() -> Quiz:
     """Six questions: which protocol liquidates first, the dYdX fee, the backstop vault, Drift's
-    shortage, where a Drift bankruptcy goes, and why anyone can liquidate."""
+    shortage, where a Drift bankruptcy goes, and why anyone can read every account's health."""
     at_1835 = same_account(1835)  # the lesson prints 1,840, 1,825, 1,800, 1,760 and 1,880
-    at_1800 = same_account(1800)
+    at_1810 = same_account(1810)
+    backstop = 1 if at_1810.loc["Hyperliquid", "to backstop vault"] > 0 else 0
     shortage = drift_shortage(1870)
     who = _who(list(at_1835["liquidatable"]))
     return Quiz([
@@ -40,15 +41,16 @@ def check_yourself() -> Quiz:
         Number("At 1,835, how much of ann's collateral goes to dYdX's insurance fund?",
                answer=float(at_1835.loc["dYdX v4", "to insurance fund"]), tolerance=1,
                unit="USDC", hint="min(what is left, 0.5 % of the notional closed)."),
-        Choice("At 1,800 on Hyperliquid ann's equity is below 2/3 of her maintenance margin. "
-               f"Who gets her remaining {at_1800.loc['Hyperliquid', 'to backstop vault']:,.0f} "
-               "USDC?",
-               ["ann", "the backstop vault (HLP's liquidator)", "an insurance fund",
-                "a third-party liquidator"], answer=1,
-               why="A backstop liquidation hands positions and collateral to the vault.",
-               hints={0: "Below 2/3 of MM the market order is skipped.",
-                      2: "Hyperliquid has no insurance fund.",
-                      3: "Below 2/3 of MM no market order goes to the book."}),
+        Choice("The oracle falls from 2,000 to 1,810 in one step. On Hyperliquid, where do "
+               f"ann's remaining {at_1810.loc['Hyperliquid', 'equity']:,.0f} USDC of equity go?",
+               ["ann keeps them: a market order sells 20 % of the position",
+                "to the backstop vault (HLP's liquidator), with the position",
+                "to an insurance fund, as a liquidation fee",
+                "to a third-party liquidator, as its fee"], answer=backstop,
+               why="Equity is below 2/3 of the maintenance margin 60 x 1,810 x 2 %: a backstop "
+                   "liquidation hands the positions and the collateral to the vault.",
+               hints={k: "Compare the equity with 2/3 of 60 x 1,810 x 2 %: which liquidation "
+                         "does Hyperliquid use there?" for k in range(4) if k != backstop}),
         Number("At 1,870, how many ETH does Drift's shortage formula close (3 decimals)?",
                answer=float(shortage["ETH closed"]), tolerance=0.01, unit="ETH",
                hint="base = shortage / (P (m + buffer) - P (liquidator fee + insurance fee))."),
@@ -62,9 +64,11 @@ def check_yourself() -> Quiz:
                hints={0: "That is dYdX's deleveraging and Hyperliquid's ADL.",
                       1: "The liquidator is paid a fee; it does not cover deficits.",
                       3: "Someone always pays: on Drift, the open interest."}),
-        Choice("Why can anyone run a liquidation bot on these protocols?",
-               ["balances, positions and oracle prices are public, and liquidators are paid",
-                "the protocol's staff hand out the accounts to liquidate",
+        Choice("Why can anyone compute every account's margin ratio on these protocols, "
+               "exactly as the protocol does?",
+               ["balances, positions and oracle prices are on chain, and the rules are public "
+                "code",
+                "the protocol's staff publish the accounts to liquidate",
                 "only validators can see the accounts"], answer=0,
                why="Public state: anyone can compute every account's health as the protocol "
                    "does.",

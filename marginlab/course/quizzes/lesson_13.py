@@ -17,13 +17,11 @@ def check_yourself() -> Quiz:
     whale = replay_case("eth-whale")
     payer = min(("the whale", "backstop vault", "insurance fund"),
                 key=lambda p: whale.who_pays[p])
-    case_ = CASES["eth-whale"]
-    deeper = 2 * case_.depth  # the lesson shows the loss on the case's own book
-    q_, mark_ = Decimal(WHALE["whale"][0]), case_.steps[-1].mark
-    lost = float(q_ * (mark_ - rulebook.book_fill_price(1, q_, mark_, Decimal(deeper),
-                                                        case_.contract.tick_size)))
     case = CASES["eth-whale"]
+    deeper = 2 * case.depth  # the lesson shows the loss on the case's own book
     q, mark = int(WHALE["whale"][0]), case.steps[-1].mark
+    lost = float(q * (mark - rulebook.book_fill_price(1, Decimal(q), mark, Decimal(deeper),
+                                                      case.contract.tick_size)))
     mango_adl = float(replay_case("mango", "Binance").who_pays["the attacker"])
     bitmex = replay_case("black-thursday", "BitMEX")
     return Quiz([

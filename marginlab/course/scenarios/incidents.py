@@ -62,9 +62,10 @@ WHALE_SHORTS = {"short 1": ("60", 10, 12_000), "short 2": ("50", 10, 10_000),
 
 
 def _whale_takes_profit_out(ex) -> None:
-    """The engine (like Hyperliquid since March 2025) refuses to withdraw unrealized profit;
-    Hyperliquid then allowed it down to the initial margin. Same account: realize the profit,
-    reopen the same 160 ETH at 50x, withdraw everything above the initial margin."""
+    """Hyperliquid then let a trader withdraw unrealized profit down to the initial margin
+    (since March 2025 a withdrawal must leave max(initial margin, 10 % of the notional)); the
+    engine, like Binance, never lets unrealized profit be withdrawn. Same account: realize the
+    profit, reopen the same 160 ETH at 50x, withdraw everything above the initial margin."""
     whale = ex.account("whale")
     whale.close("ETH-PERP")
     whale.buy("ETH-PERP", WHALE["whale"][0], leverage=50)
@@ -168,35 +169,45 @@ CASES = {"eth-whale": ETH_WHALE, "october-10": OCTOBER_10, "mango": MANGO,
 """The cases by key, in the lesson's order."""
 
 
+AMBERDATA = ("https://blog.amberdata.io/how-3.21b-vanished-in-60-seconds-october-2025-crypto-"
+             "crash-explained-through-7-charts")
+BITMEX_BLOG = "https://blog.bitmex.com/bitmex-insurance-fund-your-questions-answered/"
+
 FACTS = {
     "eth-whale": [
         ("A trader opened a huge ETH long, withdrew margin down to the minimum and was "
          "liquidated; the backstop vault (HLP) lost about $4M while the trader kept about $1.8M "
-         "of profit", "secondary sources; Hyperliquid announcement", "12 March 2025"),
+         "of profit", "Foresight News, https://followin.io/en/feed/16823567 (quoting Hyperliquid)",
+         "12 March 2025"),
         ("Hyperliquid then cut maximum leverage to BTC 40x and ETH 25x and required more margin "
-         "to withdraw", "Hyperliquid announcement", "March 2025"),
+         "to withdraw", "Hyperliquid on X, https://x.com/HyperliquidX/status/1900199063880171578; "
+         "Foresight News, https://followin.io/en/feed/16823567", "March 2025"),
     ],
     "october-10": [
         ("$19.1B liquidated across about 1.6M traders in 24 h (Hyperliquid $10.3B, Bybit "
-         "$4.65B, Binance $2.41B), about 87 % longs", "Coinglass, via research.blockscope.co "
-         "\"The October crash\"", "10-11 October 2025"),
+         "$4.65B, Binance $2.41B), about 87 % longs", "Coinglass, via Blockscope "
+         "Research \"The October crash\", https://research.blockscope.co", "10-11 October 2025"),
         ("$6.93B liquidated between 20:50 and 21:30 UTC, $3.21B in the peak minute 21:15 UTC",
-         "blog.amberdata.io \"How $3.21B vanished in 60 seconds\"", "10 October 2025"),
+         "Amberdata, \"How $3.21B vanished in 60 seconds\", " + AMBERDATA, "10 October 2025"),
         ("Hyperliquid's first cross-margin ADL in over two years: about $2.1B of positions "
-         "auto-deleveraged in 12 minutes", "arXiv 2512.01112 v3", "10 October 2025"),
+         "auto-deleveraged in 12 minutes", "arXiv 2512.01112 v3, https://arxiv.org/abs/2512.01112v3",
+         "10 October 2025"),
         ("$45.0-51.7M of excess haircuts on about $653.6M of positions",
-         "arXiv 2512.01112 v3 (16 Feb 2026)", "10 October 2025"),
+         "arXiv 2512.01112 v3 (16 Feb 2026), https://arxiv.org/abs/2512.01112v3",
+         "10 October 2025"),
     ],
     "mango": [
         ("About $10M moved MNGO from $0.038 to $0.91; the inflated unrealized profit was used "
-         "as cross collateral to borrow about $114-116M", "soliduslabs.com", "11 October 2022"),
+         "as cross collateral to borrow about $114-116M",
+         "Solidus Labs, \"The Mango Markets exploit: an order book analysis\", "
+         "https://www.soliduslabs.com/post/mango-hack", "11 October 2022"),
     ],
     "black-thursday": [
         ("BitMEX liquidations about $876M and $798M on the two days; its insurance fund's "
-         "largest one-day drop 2,606 XBT; no ADL", "blog.bitmex.com \"BitMEX insurance fund: "
-         "your questions answered\"", "12-13 March 2020"),
+         "largest one-day drop 2,606 XBT; no ADL", "BitMEX blog, \"BitMEX insurance fund: "
+         "your questions answered\", " + BITMEX_BLOG, "12-13 March 2020"),
         ("MakerDAO the same days: $8.32M of ETH sold for zero-DAI bids, 5.67M DAI of bad debt",
-         "blog.bitmex.com (same post)", "12-13 March 2020"),
+         "BitMEX blog (same post), " + BITMEX_BLOG, "12-13 March 2020"),
     ],
 }
 """Per case: (what was reported, source, date). Quoted as reported; totals differ by method."""
