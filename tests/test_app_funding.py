@@ -168,6 +168,17 @@ def test_the_check_yourself_answers_are_the_hand_worked_ones():
     assert quiz.answer(0, "995.75")  # 1,000 - (2.00 + 0.25) to open - 2.00 to close the ETH
     assert quiz.answer(0, "995.50") is False  # both closed: the lesson's figure
     assert quiz.answer(1, 2) and quiz.answer(3, 0) and quiz.answer(4, 0)
-    # 10x: margin 200, MM 10, 2 USDT a period: 200 - 2 n <= 10 from n = 95
-    assert quiz.answer(2, 95)
-    assert quiz.answer(2, 100) is False and "not at zero" in quiz.feedback[2].value
+    # 5x: margin 400, MM 10, 2 USDT a period: 400 - 2 n <= 10 from n = 195 (at zero: 200)
+    assert quiz.answer(2, 195)
+    assert quiz.answer(2, 200) is False and "not at zero" in quiz.feedback[2].value
+
+
+def test_the_periods_slider_reaches_the_10x_ring_of_the_prompt():
+    # lesson 11's prompt: at +0.10 % and 10x, margin 200, MM 10, 2 USDT a period: 200 - 2 n <= 10
+    # from n = 95, which the slider must reach (at 20x: 100 - 2 n <= 10 from n = 45)
+    app = FundingApp()
+    assert app.controls["periods"].max >= 95
+    app.snapshot(rate=0.1, periods=app.controls["periods"].max, leverage=10, mode="isolated")
+    assert app.state["isolated liquidated at"] == 95
+    app.snapshot(rate=0.1, periods=90, leverage=20, mode="isolated")
+    assert app.state["isolated liquidated at"] == 45

@@ -529,6 +529,10 @@ MISTAKES = [  # (exercise, the answer a mistake gives, worked by hand, words of 
     ("insurance_fund_payment", 5 * 280, "the whole loss"),
     ("partial_liquidation_quantity", Decimal("133.860"), "round *up*"),
     ("partial_liquidation_quantity", Decimal("100.396"), "liquidation fee is missing"),
+    # no opening fee: equity 400,000 - 1,500 x 230 = 55,000, MM 1,500 x 1,770 x 5 % - 70,365 =
+    # 62,385, shortage 7,385, each ETH closed cuts it by 1,770 x (5 % - 1.25 %) = 66.375:
+    # 7,385 / 66.375 = 111.2618... -> the next lot, 111.262
+    ("partial_liquidation_quantity", Decimal("111.262"), "opening fee is missing"),
     ("socialized_loss", {n: 187.5 for n in ("erin", "frank", "grace", "heidi")}, "pro rata"),
     ("cascade_liquidated", ["ivan"], "only the shock's victim"),
     ("cascade_final_price", 1835.82, "one round short"),

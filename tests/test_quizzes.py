@@ -61,3 +61,19 @@ def test_lesson_2_asks_a_liquidation_price_the_lesson_does_not_print():
     expected = (2 * 2000 - 550) / (2 * (1 - 0.005))
     (number,) = [q for q in quiz_of("lesson_02").questions if isinstance(q, Number)]
     assert number.answer == pytest.approx(expected, abs=1e-6)
+
+
+def test_lesson_10_asks_about_a_deeper_fall_the_lesson_does_not_print():
+    # case (b)'s account with ETH down 20 % instead of 18 %: Binance's to-compliance steps leave
+    # it at its limit and the fall liquidates it again and again; the teaching model closes once
+    from marginlab.course.quizzes import lesson_10
+    from marginlab.course.scenarios import rescue_case, unwind_crash
+
+    crash = {**rescue_case(), "crash_pct": lesson_10.DEEPER_CRASH}
+    assert crash["crash_pct"] != rescue_case()["crash_pct"]  # not case (b)'s printed table
+    binance = unwind_crash("Binance", **crash).row
+    teaching = unwind_crash("All at once (teaching model)", **crash).row
+    assert binance["liquidation steps"] > 1 and teaching["liquidation steps"] == 1
+    assert teaching["final equity"] > binance["final equity"]
+    question = quiz_of("lesson_10").questions[2]
+    assert isinstance(question, Choice) and "teaching model" in question.options[question.answer]

@@ -179,6 +179,9 @@ def partial_quantity() -> list[tuple[Decimal, str]]:
                                                "equity, so closing one ETH frees P (MMR - fee)."),
             (_lot_above((q * p * m - equity) / (p * (m - f))),
              "the maintenance amount (70,365 in this tier) is missing: MM = Q P MMR - amount."),
+            (_lot_above((short - q * 2000 * FEE) / (p * (m - f))),
+             "the opening fee is missing: 0.05 % of the 3,000,000 USDT notional left the wallet "
+             "when the position opened, so the equity is that much lower."),
             (exact.quantize(D("0.001"), rounding="ROUND_FLOOR"),
              "that leaves the account just short of compliance: round *up* to the next lot."),
             (q, "that is the whole position; to compliance closes just enough.")]

@@ -6,13 +6,13 @@ from ..scenarios.funding import funding_periods, funding_summary, wallet_after_c
 from ..widgets.quiz import Choice, Number, Quiz
 
 FUNDING_RATE = 0.001  # 0.1 % per 8 h
-LEVERAGE = 10
+LEVERAGE = 5  # the app stops at 120 periods: this ring outlasts it, so the answer is worked out
 
 
 def check_yourself() -> Quiz:
     """Five questions; every number from :mod:`marginlab.course.scenarios.funding`."""
     closed = wallet_after_closing(["ETH-PERP"])
-    table = funding_periods(rate=FUNDING_RATE, periods=120, leverage=LEVERAGE)
+    table = funding_periods(rate=FUNDING_RATE, periods=250, leverage=LEVERAGE)
     periods = funding_summary(table)["isolated liquidated at"]
     return Quiz([
         Number("Lesson 0's trader (1,000 USDT, long 2 ETH at 2,000 and 0.01 BTC at 50,000, "
@@ -34,7 +34,8 @@ def check_yourself() -> Quiz:
                why="payment = size x mark x rate: a negative rate makes a long's payment "
                    "negative, so it receives.",
                hints={1: "That is a positive rate.", 2: "Funding goes between traders."}),
-        Choice("The cross twin pays exactly the same funding. Why is it not liquidated?",
+        Choice("In the lesson's table, the cross account pays exactly the same funding as the "
+               "isolated ring. Why is it not liquidated?",
                ["its whole wallet backs the position, so the same payments are a small bite",
                 "cross accounts pay no funding", "its liquidation price does not move"],
                answer=0, why="It pays just as much; its liquidation price creeps up too, from "

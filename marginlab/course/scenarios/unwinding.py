@@ -28,8 +28,11 @@ default f = 1.25 % above every small tier's m (ETH 0.5 % and 0.65 %, BTC 0.4 % a
 unit closed costs more than it frees: no partial close brings the margin ratio back below
 100 %, so the position closes whole (:func:`marginlab.engine.rulebook.cure_quantity`).
 
-Simplified: no funding, fills at the mark (Bybit, BitMEX: at the bankruptcy price, their rule),
-the same contracts on every venue (ETH_PERP, BTC_PERP), a large insurance fund.
+Simplified: no funding; every partial step fills at the mark and pays the liquidation fee, a
+position closed whole fills at the mark too (Bybit, BitMEX: at its bankruptcy price, their rule);
+the same contracts on every venue (ETH_PERP, BTC_PERP: Binance-like tiers and a 1.25 % liquidation
+fee, which Hyperliquid does not charge); a large insurance fund pays every bankrupt account's gap
+(on Hyperliquid the backstop vault would take it over).
 """
 
 from __future__ import annotations

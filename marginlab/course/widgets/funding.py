@@ -36,7 +36,7 @@ class FundingApp(App):
 
     def make_controls(self):
         return {
-            "periods": widgets.IntSlider(value=60, min=1, max=90, description="periods held"),
+            "periods": widgets.IntSlider(value=60, min=1, max=120, description="periods held"),
             "rate": widgets.FloatSlider(value=0.1, min=-0.2, max=0.3, step=0.01,
                                         description="funding % per 8 h", readout_format=".2f"),
             "leverage": widgets.IntSlider(value=20, min=5, max=50, description="leverage"),
