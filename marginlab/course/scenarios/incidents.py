@@ -186,7 +186,8 @@ FACTS = {
     "october-10": [
         ("$19.1B liquidated across about 1.6M traders in 24 h (Hyperliquid $10.3B, Bybit "
          "$4.65B, Binance $2.41B), about 87 % longs", "Coinglass, via Blockscope "
-         "Research \"The October crash\", https://research.blockscope.co", "10-11 October 2025"),
+         "Research \"Beyond the Candle: The Crypto Apocalypse of October 10\", "
+         "https://research.blockscope.co/the-october-crash", "10-11 October 2025"),
         ("$6.93B liquidated between 20:50 and 21:30 UTC, $3.21B in the peak minute 21:15 UTC",
          "Amberdata, \"How $3.21B vanished in 60 seconds\", " + AMBERDATA, "10 October 2025"),
         ("Hyperliquid's first cross-margin ADL in over two years: about $2.1B of positions "
