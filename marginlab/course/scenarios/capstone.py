@@ -383,14 +383,41 @@ def verdict(row) -> str:
     return f"Holds: {lost} and {row['fund at end']:,.0f} USDT is left{tail}."
 
 
-@lru_cache(maxsize=256)
-def _score(design: Design) -> pd.DataFrame:
-    rows = []
+def _check_is_design(design) -> None:
+    if not isinstance(design, Design):
+        raise ConfigurationError(f"score takes a Design (e.g. Design(max_leverage=20)), got "
+                                 f"{type(design).__name__}")
+
+
+def run_scenarios(design: Design) -> dict[str, dict]:
+    """The scoring itself: each stress scenario run on the exact engine and measured
+    (:func:`measure`), with ``passes`` and ``verdict``, by scenario key, every time it is
+    called."""
+    rows = {}
     for key, sc in stress_scenarios().items():
-        row = {"scenario": key, **measure(sc.run(design), design.insurance_fund)}
+        row = measure(sc.run(design), design.insurance_fund)
         row["passes"] = passes(row)
         row["verdict"] = verdict(row)
-        rows.append(row)
+        rows[key] = row
+    return rows
+
+
+@lru_cache(maxsize=256)
+def _remembered_rows(design: Design) -> dict[str, dict]:
+    return run_scenarios(design)
+
+
+def scenario_rows(design: Design) -> dict[str, dict]:
+    """:func:`run_scenarios`, remembered by design (a :class:`Design` is frozen, so it can be a
+    key): a design scored once, by :func:`score` or an app, is not run again. The rows are
+    copies: changing them does not change what is remembered."""
+    _check_is_design(design)
+    return {key: dict(row) for key, row in _remembered_rows(design).items()}
+
+
+@lru_cache(maxsize=256)
+def _score(design: Design) -> pd.DataFrame:
+    rows = [{"scenario": key, **row} for key, row in scenario_rows(design).items()]
     table = pd.DataFrame(rows).set_index("scenario")
     total = {"fund at start": design.insurance_fund, "fund loss": table["fund loss"].sum(),
              "fund at end": table["fund at end"].min(), "haircuts": table["haircuts"].sum(),
@@ -407,12 +434,10 @@ def _score(design: Design) -> pd.DataFrame:
 
 
 def score(design: Design) -> pd.DataFrame:
-    """One row per stress scenario and a ``total`` row (sums; the lowest fund at the end; the
-    largest haircut), columns as in the module docstring plus ``passes`` and ``verdict``.
-    Deterministic (seeded); cached by design."""
-    if not isinstance(design, Design):
-        raise ConfigurationError(f"score takes a Design (e.g. Design(max_leverage=20)), got "
-                                 f"{type(design).__name__}")
+    """One row per stress scenario (:func:`scenario_rows`) and a ``total`` row (sums; the lowest
+    fund at the end; the largest haircut), columns as in the module docstring plus ``passes``
+    and ``verdict``. Deterministic (seeded); cached by design."""
+    _check_is_design(design)
     return _score(design).copy()
 
 

@@ -1,11 +1,11 @@
 """Lesson 14 app: design an exchange and watch the stress scenarios score it.
 
 The controls fill a :class:`marginlab.course.scenarios.capstone.Design` (on Binance's base
-rules, ADL ranked by PnL x margin ratio); :func:`marginlab.course.scenarios.capstone.score` runs
-the four stress scenarios. One horizontal bar per scenario splits the deficits of its
-bankrupt traders into who paid them: the insurance fund, the winners (ADL or socialized loss)
-and nobody (unrecovered); the dashed line is the fund at the start. The label after each bar
-says whether the design holds there.
+rules, ADL ranked by PnL x margin ratio); :func:`marginlab.course.scenarios.capstone.scenario_rows`
+(the rows of ``score``, without its table) runs the four stress scenarios. One horizontal bar
+per scenario splits the deficits of its bankrupt traders into who paid them: the insurance
+fund, the winners (ADL or socialized loss) and nobody (unrecovered); the dashed line is the
+fund at the start. The label after each bar says whether the design holds there.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ...engine.rules import LOSS_SHARING, POLICIES
 from ..plots import label_bar, usd_axis
-from ..scenarios.capstone import MAX_FUND, TIER_TABLES, Design, score, stress_scenarios
+from ..scenarios.capstone import MAX_FUND, TIER_TABLES, Design, scenario_rows, stress_scenarios
 from ..style import COLORS
 from .base import App
 
@@ -85,13 +85,13 @@ class DesignApp(App):
 
     def compute(self, **values) -> dict:
         design = self.design(**values)
-        table = score(design)
+        rows = scenario_rows(design)  # score()'s rows, without its table
         st = {"max leverage": design.max_leverage, "tiers": values["tiers"],
               "policy": design.liquidation_policy, "fee %": float(values["fee"]),
               "fund": float(design.insurance_fund), "sharing": design.loss_sharing,
-              "passed": int(table.drop(index="total")["passes"].sum())}
+              "passed": sum(row["passes"] for row in rows.values())}
         for key in self.keys:
-            row = table.loc[key]
+            row = rows[key]
             st[f"{key}: fund paid"] = max(0.0, float(row["fund loss"]))
             for part in ("haircuts", "unrecovered", "liquidated", "deleveraged"):
                 st[f"{key}: {part}"] = float(row[part])
