@@ -455,3 +455,22 @@ def test_an_exchange_prints_as_a_sentence_not_a_memory_address():
     assert "0x" not in text
     assert "Binance rules" in text and "1 account(s)" in text and "100,000.00 USDT" in text
     assert "ETH-PERP 2,000.00" in text
+
+
+def test_a_block_inside_a_block_is_undone_with_the_outer_one():
+    # an inner atomic block takes no snapshot of its own: when its error leaves the outer
+    # block, the outer block puts back the inner block's changes too
+    ex = exchange()
+    a = ex.open_account("a", 10_000)
+    events, balances = len(ex.events), dict(ex.ledger.balances)
+    with pytest.raises(MarginLabError):
+        with ex.atomic():
+            a.deposit(5_000)  # an atomic block of its own, inside this one
+            a.buy("ETH-PERP", 1)
+            a.buy("ETH-PERP", 1_000)  # 2,000,000 USD at 10x: far beyond 15,000 USDT
+    assert a.positions == {} and len(ex.events) == events
+    assert ex.ledger.balances == balances and a.wallet_balance == 10_000 and conserved(ex)
+    a.buy("ETH-PERP", 1)  # the exchange works on: no block is left open
+    with pytest.raises(MarginLabError):
+        a.buy("ETH-PERP", 1_000)
+    assert a.position("ETH-PERP").quantity == 1

@@ -64,6 +64,7 @@ class Exchange:
         self.accounts: dict = {}
         self.step = 0  # price steps so far: one per set_marks call
         self.partial_steps: dict[tuple[str, str], int] = {}  # (trader, bucket): last partial step
+        self._atomic_depth = 0  # atomic blocks open, one inside the other
         fund = amount(insurance_fund, "insurance fund")
         for symbol, p in _pairs({} if marks is None else marks, "marks"):
             self.marks[self.contract(symbol).symbol] = price(p, f"{symbol} mark price")
@@ -249,13 +250,25 @@ class Exchange:
     # --- atomicity -----------------------------------------------------------------------------
     @contextmanager
     def atomic(self):
-        """Run a block; if it raises, put the whole exchange back as it was."""
+        """Run a block; if it raises, put the whole exchange back as it was.
+
+        A block opened inside another takes no snapshot of its own: nothing in the engine
+        catches an error inside a block, so the error reaches the outermost block, which puts
+        back everything, the inner block's changes included."""
+        if self._atomic_depth:
+            self._atomic_depth += 1
+            try:
+                yield
+            finally:
+                self._atomic_depth -= 1
+            return
         state = (
             self.ledger.snapshot(), dict(self.marks), len(self.events), self.events.time,
             {t: dict(a.positions) for t, a in self.accounts.items()}, dict(self.accounts),
             dict(self.index), {s: list(v) for s, v in self.premiums.items()},
             self.step, dict(self.partial_steps),
         )
+        self._atomic_depth = 1
         try:
             yield
         except BaseException:
@@ -270,6 +283,8 @@ class Exchange:
             for t, a in accounts.items():
                 a.positions = positions[t]
             raise
+        finally:
+            self._atomic_depth = 0
 
     # --- views -------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
