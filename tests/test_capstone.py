@@ -166,3 +166,14 @@ def test_but_changes_a_preset_and_checks_it_again():
         drift.but(max_leverage=20)  # Drift's one tier allows 10x
     with pytest.raises(errors.ConfigurationError, match="has no leverage"):
         drift.but(leverage=5)
+
+
+def test_the_remembered_rows_are_a_fresh_run_and_cannot_be_changed():
+    design = Design(max_leverage=12, liquidation_policy="chunks", insurance_fund=30_000)
+    fresh = capstone.run_scenarios(design)
+    assert capstone.scenario_rows(design) == fresh == capstone.scenario_rows(design)
+    capstone.scenario_rows(design)["whale"]["fund loss"] = -1  # a copy: what is kept holds
+    assert capstone.scenario_rows(design) == fresh
+    table = score(design)
+    for key, row in fresh.items():
+        assert {k: table.loc[key, k] for k in row} == row

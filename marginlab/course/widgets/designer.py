@@ -106,6 +106,7 @@ class DesignApp(App):
                 bar, width = self.bars[part][i], st[f"{key}: {part}"]
                 bar.set_x(totals[i])
                 bar.set_width(width)
+                bar.set_visible(width > 0)  # an empty (hatched) bar costs a draw for nothing
                 totals[i] += width
         right = _scale(max(1.6 * totals.max(), 1.15 * st["fund"], 10_000))
         self.set_limits(self.ax, xlim=(0, right))  # the axis changes only by whole steps
