@@ -64,8 +64,10 @@ WHOLE_BECAUSE = {  # why a venue's policy closes a solvent bucket's only positio
 # --- stage 1: find -----------------------------------------------------------------------------
 def find_liquidatable(ex) -> list[tuple]:
     """``[(account, bucket key), ...]`` for every bucket at or above 100 % margin ratio, in the
-    engine's order: accounts by trader, the cross bucket first, then isolated ones by symbol."""
-    return [(acct, key) for acct in ex.sorted_accounts()
+    engine's order: accounts by trader, the cross bucket first, then isolated ones by symbol.
+    An account with nothing open is skipped: with no maintenance margin it is never
+    liquidatable."""
+    return [(acct, key) for acct in ex.sorted_accounts() if acct.positions
             for key, risk in acct.buckets().items() if risk.is_liquidatable]
 
 
