@@ -177,3 +177,10 @@ def test_the_remembered_rows_are_a_fresh_run_and_cannot_be_changed():
     table = score(design)
     for key, row in fresh.items():
         assert {k: table.loc[key, k] for k in row} == row
+
+
+def test_the_bar_in_words_says_the_figures_the_scoring_uses():
+    text = " ".join(capstone.describe_bar().split())
+    assert "more than 5 % of what it would have held" in text  # HAIRCUT_BAR = 5.0
+    assert "capped at 250,000 USDT" in text and "the same 25,000 USDT" in text
+    assert "no venue publishes one" in text

@@ -27,7 +27,8 @@ def check_yourself() -> Quiz:
     steep = Design(max_leverage=50, tiers=TIER_TABLES["steep"]).contracts()[0]
     whale_lev = float(steep.max_leverage(WHALE_NOTIONAL))
     flat = Design(max_leverage=50, tiers=TIER_TABLES["flat"], insurance_fund=250_000)
-    crash_holds = bool(score(flat).loc["crash", "passes"])
+    crash = score(flat).loc["crash"]
+    crash_holds = bool(crash["passes"])
     return Quiz([
         Choice("With the same 25,000 USDT fund, which preset breaks in the fewest scenarios?",
                names, answer=fewest,
@@ -46,8 +47,10 @@ def check_yourself() -> Quiz:
         Choice("50x, flat tiers and the largest fund this venue can raise (250,000 USDT): does "
                "it hold in the market-wide crash?", ["yes", "no"],
                answer=0 if crash_holds else 1,
-               why="At 50x an 18 % gap bankrupts most longs by several times their deposits: "
-                   "no fund this size covers it, and the shorts cannot either."
+               why=f"At 50x a gap of 18 % on ETH and 12 % on BTC bankrupts most longs, many by "
+                   f"several times their deposits: the fund paid {crash['fund loss']:,.0f} USDT, "
+                   f"the ADL queue {crash['haircuts']:,.0f}, and {crash['unrecovered']:,.0f} "
+                   f"USDT was left that nobody paid."
                if not crash_holds else "The fund is large enough here.",
                hints={0: "Look at how much nobody paid in the crash at high leverage.",
                       1: "Look at the fund left at the end."}),

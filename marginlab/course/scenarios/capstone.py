@@ -360,6 +360,17 @@ def passes(row) -> bool:
                 and row["largest haircut %"] <= HAIRCUT_BAR and row["money conserved"])
 
 
+def describe_bar(width: int = 96) -> str:
+    """The pass bar (:func:`passes`) and the funds, in words, with this module's figures. The
+    bar is this course's choice: no venue publishes one."""
+    return textwrap.fill(
+        f"A design passes a scenario when the insurance fund is not emptied (it ends above "
+        f"zero), no loss is left unrecovered, and no trader gives up more than {HAIRCUT_BAR:g} % "
+        f"of what it would have held to ADL or a socialized loss (a bar this course sets; no "
+        f"venue publishes one). The fund is capped at {MAX_FUND:,} USDT, this toy venue's "
+        f"capital; every preset starts with the same {PRESET_FUND:,} USDT.", width)
+
+
 def verdict(row) -> str:
     """One plain-English sentence on one scenario's row."""
     if not row["money conserved"]:

@@ -4,8 +4,9 @@ The controls fill a :class:`marginlab.course.scenarios.capstone.Design` (on Bina
 rules, ADL ranked by PnL x margin ratio); :func:`marginlab.course.scenarios.capstone.scenario_rows`
 (the rows of ``score``, without its table) runs the four stress scenarios. One horizontal bar
 per scenario splits the deficits of its bankrupt traders into who paid them: the insurance
-fund, the winners (ADL or socialized loss) and nobody (unrecovered); the dashed line is the
-fund at the start. The label after each bar says whether the design holds there.
+fund (its net loss: what it paid less the liquidation fees it collected), the winners (ADL or
+socialized loss) and nobody (unrecovered); the dashed line is the fund at the start. The
+label after each bar says whether the design holds there.
 """
 
 from __future__ import annotations
