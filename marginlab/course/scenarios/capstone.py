@@ -151,12 +151,19 @@ class Design:
 
     def contracts(self) -> list:
         """ETH-PERP, BTC-PERP and a thin ALT-PERP, all on this design's tiers and fee."""
-        return [linear_perp(s, self.tiers, tick_size=t, lot_size=lot,
-                            liquidation_fee=self.liquidation_fee) for s, (t, lot) in TICKS.items()]
+        return list(_contracts(self.tiers, self.liquidation_fee))
 
     def exchange(self, book_depth=None) -> Exchange:
         return Exchange(contracts=self.contracts(), rules=self.rules(),
                         insurance_fund=self.insurance_fund, marks=MARKS, book_depth=book_depth)
+
+
+@lru_cache(maxsize=64)
+def _contracts(tiers: tuple, liquidation_fee) -> tuple:
+    """The listed contracts of :meth:`Design.contracts`, built once per tiers and fee (a
+    contract is frozen: every exchange of the scenarios can list the same one)."""
+    return tuple(linear_perp(s, tiers, tick_size=t, lot_size=lot, liquidation_fee=liquidation_fee)
+                 for s, (t, lot) in TICKS.items())
 
 
 TIER_TABLES = {
