@@ -318,8 +318,9 @@ def stress_scenarios() -> dict[str, Scenario]:
                  "Hyperliquid, 12 March 2025: an ETH whale withdrew margin to the minimum and "
                  "was liquidated; the backstop vault lost about $4M (secondary sources).", whale),
         Scenario("crash", "A market-wide crash, ADL at scale",
-                 "10-11 October 2025: $19.1B liquidated in 24 h, about 87 % longs; Hyperliquid "
-                 "auto-deleveraged about $2.1B in 12 minutes (Coinglass, via Blockscope).", crash),
+                 "10-11 October 2025: $19.1B liquidated in 24 h, about 87 % longs (Coinglass, "
+                 "via Blockscope); Hyperliquid auto-deleveraged about $2.1B of positions in 12 "
+                 "minutes (arXiv 2512.01112 v3).", crash),
         Scenario("collateral", "A pumped token as cross collateral",
                  "Mango Markets, 11 October 2022: about $10M moved MNGO from $0.038 to $0.91; "
                  "the paper profit backed about $114M of borrowing (soliduslabs.com).",
