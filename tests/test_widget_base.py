@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
-from marginlab.course.widgets import Choice, Number, Quiz, app_classes, fasttext
+from marginlab.course.widgets import Choice, DesignApp, Number, Quiz, app_classes, base, fasttext
 from marginlab.course.widgets.fasttext import CachedTextCanvas
 from marginlab.course.widgets.png import png_bytes
 
@@ -35,6 +35,37 @@ def test_in_place_update_draws_exactly_what_a_full_redraw_draws(cls):
     full = app.png()
     assert np.array_equal(pixels(fast), pixels(full)), "blitting left stale pixels"
     assert not np.array_equal(pixels(first), pixels(full)), "the picture did not change"
+
+
+@pytest.mark.parametrize("cls", app_classes(), ids=lambda c: c.__name__)
+def test_a_background_kept_for_earlier_axis_limits_leaves_no_stale_pixels(cls):
+    """Out along the first slider and back: each picture is the one a full redraw gives, even
+    when the axes went back to limits whose background the app kept."""
+    app = cls()
+    name, control = next((n, c) for n, c in app.controls.items() if hasattr(c, "min"))
+    start = control.value
+    for value in [*control_values(control, 5), start]:
+        control.value = value
+        fast = app.png()
+        app.invalidate()
+        assert np.array_equal(pixels(fast), pixels(app.png())), f"{name}={value}: stale pixels"
+        assert len(getattr(app, "_backgrounds", {})) <= base.BACKGROUNDS
+
+
+def test_backgrounds_are_kept_per_axis_limits_and_the_oldest_is_dropped():
+    app = DesignApp()
+    app.png()
+    limits = set()
+    for leverage in (2, 50, 2, 50):       # two scales of the x axis, each drawn once
+        app.controls["max_leverage"].value = leverage
+        app.png()
+        limits.add(app.ax.get_xlim())
+    assert len(limits) == 2 and len(app._backgrounds) == 3   # the start's, and the two
+    for k in range(1, 3 * base.BACKGROUNDS):  # many scales: only the last BACKGROUNDS stay
+        app.ax.set_xlim(0, k * 100_000)
+        app.png()
+    assert len(app._backgrounds) == base.BACKGROUNDS
+    assert list(app._backgrounds)[-1] == app._limits()
 
 
 @pytest.mark.parametrize("cls", app_classes(), ids=lambda c: c.__name__)

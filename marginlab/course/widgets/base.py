@@ -31,6 +31,8 @@ from ..style import RC
 from .fasttext import CachedTextCanvas
 from .png import png_bytes
 
+BACKGROUNDS = 6  # blitted backgrounds an app keeps, one per set of axis limits
+
 
 class DescribedImage(widgets.Image):
     """An Image widget whose ``tooltip`` becomes the picture's ``title``: the text a screen
@@ -155,38 +157,47 @@ class App:
     def animated(self) -> list:
         """Artists that ``redraw`` changes. When an app lists them, an update repaints only
         these over a cached picture of everything else (blitting); otherwise the whole figure
-        is drawn again. Call :meth:`invalidate` after changing anything else (axis limits...)."""
+        is drawn again. Axis limits may change (:meth:`draw` keeps a background per set of
+        limits); call :meth:`invalidate` after changing anything else (a legend, a new line)."""
         return []
 
     def invalidate(self) -> None:
         """The static part of the figure changed: redraw it fully next time."""
-        self._background = None
+        self._backgrounds = {}
 
     def set_limits(self, ax, xlim=None, ylim=None) -> None:
-        """Set ``ax``'s limits where given; only a change redraws the blitted background, so an
-        app that moves its axes by whole steps repaints just its artists most of the time."""
-        changed = False
+        """Set ``ax``'s limits where given. An app that moves its axes by whole steps finds the
+        background of each step it has shown before (:meth:`draw`) and repaints just its
+        artists most of the time."""
         for new, get, put in ((xlim, ax.get_xlim, ax.set_xlim), (ylim, ax.get_ylim, ax.set_ylim)):
             if new is not None and tuple(map(float, get())) != tuple(map(float, new)):
                 put(*new)
-                changed = True
-        if changed:
-            self.invalidate()
+
+    def _limits(self) -> tuple:
+        """Every axes' limits: what, besides :meth:`invalidate`, changes the background."""
+        return tuple((*map(float, ax.get_xlim()), *map(float, ax.get_ylim()))
+                     for ax in self.fig.axes)
 
     def draw(self) -> None:
-        """Render the figure into the Agg buffer, blitting when the app allows it."""
+        """Render the figure into the Agg buffer, blitting when the app allows it: the static
+        part is drawn once per set of axis limits (the last :data:`BACKGROUNDS` are kept, about
+        1 MB each), then only the animated artists are painted over it."""
         canvas, artists = self.fig.canvas, self.animated()
         if not artists or not hasattr(canvas, "copy_from_bbox"):
             canvas.draw()
             return
-        cached = getattr(self, "_background", None)
-        if cached is None or cached[0] is not canvas:
+        if getattr(self, "_backgrounds_of", None) is not canvas:  # a new canvas: start again
+            self._backgrounds, self._backgrounds_of = {}, canvas
+        kept, key = self._backgrounds, self._limits()
+        if key not in kept:
             for a in artists:
                 a.set_animated(True)
             canvas.draw()  # everything but the animated artists
-            self._background = (canvas, canvas.copy_from_bbox(self.fig.bbox))
+            if len(kept) >= BACKGROUNDS:
+                del kept[next(iter(kept))]  # the oldest
+            kept[key] = canvas.copy_from_bbox(self.fig.bbox)
         else:
-            canvas.restore_region(cached[1])
+            canvas.restore_region(kept[key])
         for a in sorted(artists, key=lambda a: a.get_zorder()):  # stacked as a full draw would
             if a.get_visible():
                 self.fig.draw_artist(a)

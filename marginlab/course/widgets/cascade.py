@@ -74,9 +74,7 @@ class CascadeApp(App):
 
     def redraw(self, st: dict) -> None:
         rounds = max(MIN_ROUNDS, *(st[f"{m} rounds"] for m in MODES))
-        if self.ax.get_xlim()[1] != rounds:
-            self.ax.set_xlim(0, rounds)
-            self.invalidate()
+        self.set_limits(self.ax, xlim=(0, rounds))
         for mode in MODES:
             for symbol in SYMBOLS:
                 self.lines[mode, symbol].set_data(st[f"{mode} {symbol} rounds"],

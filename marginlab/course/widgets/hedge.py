@@ -83,9 +83,7 @@ class HedgeApp(App):
 
     def redraw(self, st: dict) -> None:
         top = max(EQUITY_TOP, 1.25 * max(st[f"{m} equity"] for m in MODES))
-        if self.ax.get_ylim()[1] != top:  # room for the tallest bar and its two-line label
-            self.ax.set_ylim(0, top)
-            self.invalidate()
+        self.set_limits(self.ax, ylim=(0, top))  # room for the tallest bar and its label
         for i, mode in enumerate(MODES):
             eq = st[f"{mode} equity"]
             self.eq_bars[i].set_height(eq)

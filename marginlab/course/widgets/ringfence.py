@@ -78,9 +78,7 @@ class RingFenceApp(App):
     def redraw(self, st: dict) -> None:
         tallest = max(max(st[f"{p} before"], st[f"{p} after"]) for p in PLACES)
         top = max(MONEY_TOP, 1.2 * tallest)
-        if self.ax.get_ylim()[1] != top:  # room for the tallest bar and its label
-            self.ax.set_ylim(0, top)
-            self.invalidate()
+        self.set_limits(self.ax, ylim=(0, top))  # room for the tallest bar and its label
         for i, place in enumerate(PLACES):
             self.before_bars[i].set_height(st[f"{place} before"])
             self.bars[i].set_height(st[f"{place} after"])

@@ -74,8 +74,7 @@ class TierApp(App):
         self.dot.set_data([st["notional"]], [st["fall %"]])
         top = max(max(curve["no-tier fall %"]), max(curve["fall %"])) * 1.5  # room for the legend
         if not self.ax.get_ylim()[1] / 2 < top <= self.ax.get_ylim()[1]:
-            self.ax.set_ylim(0, top)
-            self.invalidate()
+            self.set_limits(self.ax, ylim=(0, top))
         capped = f", capped at {st['leverage used']:g}x" if st["capped"] else ""
         self.note.set_text(f"tier {st['tier']}: MMR {st['MMR %']:g} %, at most "
                            f"{st['tier max leverage']:g}x{capped}")

@@ -79,8 +79,7 @@ class WaterfallApp(App):
         right = max(st[k] for k in BARS) * 1.3
         lo, hi = self.ax.get_xlim()
         if not hi / 2 < right <= hi:  # rescale only when the bars would not fit or look tiny
-            self.ax.set_xlim(0, right)
-            self.invalidate()
+            self.set_limits(self.ax, xlim=(0, right))
         for bar, text, key in zip(self.bars, self.texts, BARS, strict=True):
             bar.set_width(st[key])
             text.set_x(st[key] + self.ax.get_xlim()[1] * 0.01)
