@@ -402,12 +402,6 @@ def verdict(row) -> str:
     return f"Holds: {lost} and {row['fund at end']:,.0f} USDT is left{tail}."
 
 
-def _check_is_design(design) -> None:
-    if not isinstance(design, Design):
-        raise ConfigurationError(f"score takes a Design (e.g. Design(max_leverage=20)), got "
-                                 f"{type(design).__name__}")
-
-
 def run_scenarios(design: Design) -> dict[str, dict]:
     """The scoring itself: each stress scenario run on the exact engine and measured
     (:func:`measure`), with ``passes`` and ``verdict``, by scenario key, every time it is
@@ -430,14 +424,16 @@ def scenario_rows(design: Design) -> dict[str, dict]:
     """:func:`run_scenarios`, remembered by design (a :class:`Design` is frozen, so it can be a
     key): a design scored once, by :func:`score` or an app, is not run again. The rows are
     copies: changing them does not change what is remembered."""
-    _check_is_design(design)
+    if not isinstance(design, Design):
+        raise ConfigurationError(f"score takes a Design (e.g. Design(max_leverage=20)), got "
+                                 f"{type(design).__name__}")
     return {key: dict(row) for key, row in _remembered_rows(design).items()}
 
 
-@lru_cache(maxsize=256)
-def _score(design: Design) -> pd.DataFrame:
-    rows = [{"scenario": key, **row} for key, row in scenario_rows(design).items()]
-    table = pd.DataFrame(rows).set_index("scenario")
+def score_table(design: Design, rows: dict[str, dict]) -> pd.DataFrame:
+    """The table of :func:`score` from one scoring's ``rows`` (:func:`run_scenarios`)."""
+    table = pd.DataFrame([{"scenario": key, **row} for key, row in rows.items()])
+    table = table.set_index("scenario")
     total = {"fund at start": design.insurance_fund, "fund loss": table["fund loss"].sum(),
              "fund at end": table["fund at end"].min(), "haircuts": table["haircuts"].sum(),
              "largest haircut %": table["largest haircut %"].max(),
@@ -455,9 +451,9 @@ def _score(design: Design) -> pd.DataFrame:
 def score(design: Design) -> pd.DataFrame:
     """One row per stress scenario (:func:`scenario_rows`) and a ``total`` row (sums; the lowest
     fund at the end; the largest haircut), columns as in the module docstring plus ``passes``
-    and ``verdict``. Deterministic (seeded); cached by design."""
-    _check_is_design(design)
-    return _score(design).copy()
+    and ``verdict``. Deterministic (seeded); the scoring is remembered by design, each call
+    builds a new table."""
+    return score_table(design, scenario_rows(design))
 
 
 def baselines() -> pd.DataFrame:
